@@ -1,0 +1,78 @@
+"""Every error the library raises derives from :class:`VideorecsError`.
+
+::
+
+    VideorecsError
+    ├── DataError                   MovieLens fetch / parse / verification failed
+    │   └── InteractionsValidationError   a Personalize interactions file would be refused
+    ├── UnknownIdError (+ KeyError) a user or item id that the data does not have
+    │   ├── UnknownUserError
+    │   └── UnknownItemError
+    ├── RegistryError               models.yaml could not be read, validated or saved
+    │   ├── RegistryValidationError
+    │   └── RegistryConflictError   the file changed on disk since it was loaded
+    └── EngineError                 the embedded engine's own failures (damaged model file, ...)
+
+Errors from a Personalize service (real or embedded) reach callers as
+``botocore.exceptions.ClientError``, exactly as boto3 raises them.
+"""
+
+from __future__ import annotations
+
+
+class VideorecsError(Exception):
+    """Base of every error raised by videorecs_widgets."""
+
+
+class DataError(VideorecsError):
+    """MovieLens data could not be fetched, parsed or verified."""
+
+
+class InteractionsValidationError(DataError):
+    """An interactions file has problems Personalize would fail on.
+
+    ``problems`` lists one sentence per problem, each naming the column, row and value.
+    """
+
+    def __init__(self, problems: list[str], source: str = "interactions") -> None:
+        self.problems = list(problems)
+        self.source = source
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s) found:\n{lines}")
+
+
+class UnknownIdError(VideorecsError, KeyError):
+    """An id that the catalog does not hold."""
+
+    kind = "id"
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        super().__init__(value)
+
+    def __str__(self) -> str:
+        return f"Unknown {self.kind} {self.value!r}: it is not in the catalog."
+
+
+class UnknownUserError(UnknownIdError):
+    kind = "user id"
+
+
+class UnknownItemError(UnknownIdError):
+    kind = "item id"
+
+
+class RegistryError(VideorecsError):
+    """models.yaml could not be read, validated or saved."""
+
+
+class RegistryValidationError(RegistryError):
+    """models.yaml (or a model being added) breaks a rule; the message names file, line, field."""
+
+
+class RegistryConflictError(RegistryError):
+    """The registry file changed on disk since it was loaded and a save would overwrite that."""
+
+
+class EngineError(VideorecsError):
+    """The embedded engine could not do what was asked (for example a damaged model file)."""
