@@ -9,6 +9,7 @@ from videorecs_widgets.errors import (
     DataError,
     EngineError,
     InteractionsValidationError,
+    InvalidParameterError,
     RegistryConflictError,
     RegistryError,
     RegistryValidationError,
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DataError",
+    "InvalidParameterError",
     "EngineError",
     "InteractionsValidationError",
     "RegistryConflictError",

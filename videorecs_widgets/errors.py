@@ -3,6 +3,7 @@
 ::
 
     VideorecsError
+    ├── InvalidParameterError (+ ValueError)  an argument or notebook parameter is unusable
     ├── DataError                   MovieLens fetch / parse / verification failed
     │   └── InteractionsValidationError   a Personalize interactions file would be refused
     ├── UnknownIdError (+ KeyError) a user or item id that the data does not have
@@ -22,6 +23,10 @@ from __future__ import annotations
 
 class VideorecsError(Exception):
     """Base of every error raised by videorecs_widgets."""
+
+
+class InvalidParameterError(VideorecsError, ValueError):
+    """An argument (or a notebook parameter) cannot be used; the message says which and why."""
 
 
 class DataError(VideorecsError):

@@ -19,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from videorecs_widgets.errors import VideorecsError
+from videorecs_widgets.errors import InvalidParameterError, VideorecsError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) 
         return
     for name, value in parameters.items():
         if not name.isidentifier():
-            raise ValueError(f"Invalid parameter name {name!r}: it must be a Python identifier.")
+            raise InvalidParameterError(
+                f"Invalid parameter name {name!r}: it must be a Python identifier."
+            )
         _check_literal(name, value)
     source = "# Parameters injected by videorecs-widgets\n" + "\n".join(
         f"{name} = {value!r}" for name, value in parameters.items()
@@ -73,7 +75,7 @@ def _check_literal(name: str, value: Any) -> None:
             _check_literal(name, k)
             _check_literal(name, v)
         return
-    raise ValueError(
+    raise InvalidParameterError(
         f"Invalid value for parameter {name!r}: {value!r} is a {type(value).__name__}; "
         "only str, int, float, bool, None, lists and dicts of them can be injected."
     )
