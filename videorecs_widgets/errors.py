@@ -11,7 +11,8 @@
     │   └── UnknownItemError
     ├── RegistryError               models.yaml could not be read, validated or saved
     │   ├── RegistryValidationError
-    │   └── RegistryConflictError   the file changed on disk since it was loaded
+    │   ├── RegistryConflictError   the file changed on disk since it was loaded
+    │   └── UnknownModelError (+ KeyError) no model of that name in the registry
     └── EngineError                 the embedded engine's own failures (damaged model file, ...)
 
 Errors from a Personalize service (real or embedded) reach callers as
@@ -77,6 +78,18 @@ class RegistryValidationError(RegistryError):
 
 class RegistryConflictError(RegistryError):
     """The registry file changed on disk since it was loaded and a save would overwrite that."""
+
+
+class UnknownModelError(RegistryError, KeyError):
+    """No model of that name in the registry."""
+
+    def __init__(self, name: object, source: str = "the registry") -> None:
+        self.name = name
+        self.source = source
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        return f"No model named {self.name!r} in {self.source}."
 
 
 class EngineError(VideorecsError):
