@@ -1,0 +1,1 @@
+"""The embedded Personalize engine: recipes trained here, offline metrics, the API."""
