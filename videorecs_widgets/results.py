@@ -1,0 +1,552 @@
+"""The results layer: ask a model, get a frame of films back, or a short message saying why not.
+
+Every panel goes through :class:`ResultsService`, so they all share one way of
+
+- picking the runtime client (the model's ARN says which backend serves it, see
+  :func:`videorecs_widgets.clients.clients_for_arn`),
+- joining the returned ids to the catalog (title, year, genres, poster, the user's own stars),
+- running the two models of a comparison at the same time (a thread pool),
+- caching answers per (model name, ARN, query) until :meth:`ResultsService.refresh`,
+- turning every failure into :attr:`Result.error`, a one-sentence message, while the full
+  traceback of anything unexpected goes to the ``videorecs_widgets`` logger.
+
+Nothing here raises for a failed model call; widgets show ``result.error`` and stay usable.
+
+Result frames have the columns :data:`RESULT_COLUMNS` (one row per film, best first):
+``rank`` (1-based), ``item_id``, ``title``, ``year`` (Int64, NA when unknown), ``genres``
+(list of genre names in the dataset's order), ``score`` (float, NA when the model gave none),
+``rated`` (Int64: the user's stars for that film, NA when not rated or no user), ``poster_url``.
+Ranking results add ``input_rank`` (the film's 1-based place in the list sent) and ``moved``
+(``input_rank - rank``: positive means the model moved the film up).
+
+:func:`overlap` compares two lists (shared films, Jaccard, rank-biased overlap).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
+
+from videorecs_widgets.errors import (
+    UnknownIdError,
+    UnknownItemError,
+    UnknownUserError,
+    VideorecsError,
+)
+
+if TYPE_CHECKING:
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.registry import ModelSpec
+
+log = logging.getLogger(__name__)
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "rank", "item_id", "title", "year", "genres", "score", "rated", "poster_url",
+)
+RANKING_COLUMNS: tuple[str, ...] = (*RESULT_COLUMNS, "input_rank", "moved")
+
+#: Which registry type each kind of query needs (the registry's ``MODEL_TYPES`` values).
+RECOMMENDATIONS = "recommendations"
+PERSONAL_RANKING = "personal-ranking"
+SIMILAR_ITEMS = "similar-items"
+_NEEDED_TYPE = {"user": RECOMMENDATIONS, "ranking": PERSONAL_RANKING, "item": SIMILAR_ITEMS}
+_KIND_WORDS = {
+    "user": "recommendations for a user",
+    "ranking": "a personal ranking",
+    "item": "similar items",
+}
+
+# Error codes that mean the same thing to a user, from Personalize and from botocore.
+_THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException",
+              "RequestLimitExceeded", "LimitExceededException"}
+_DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
+           "InvalidSignatureException", "ExpiredTokenException", "NotAuthorized"}
+
+ClientsFor = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question for one model.
+
+    ``kind`` is ``"user"`` (recommendations for ``user_id``), ``"item"`` (films similar to
+    ``item_id``; ``user_id``, when given, only fills the ``rated`` column) or ``"ranking"``
+    (``item_ids`` re-ranked for ``user_id``). ``n`` caps the list length.
+    """
+
+    spec: ModelSpec
+    kind: str
+    user_id: Any = None
+    item_id: Any = None
+    item_ids: tuple[Any, ...] = ()
+    n: int = 25
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        # Name and ARN both: an edited model (same name, new ARN) must not reuse old answers.
+        return (self.spec.name, self.spec.arn, self.kind, self.user_id, self.item_id,
+                self.item_ids, self.n)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A model's answer: ``frame`` (see the module docstring) or ``error``, a short sentence."""
+
+    model: str
+    frame: pd.DataFrame = field(repr=False)
+    error: str | None = None
+    request: Request | None = field(default=None, repr=False, compare=False)
+    recommendation_id: str | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the model answered (the list may still be empty)."""
+        return self.error is None
+
+    @property
+    def item_ids(self) -> list[Any]:
+        """The films' ids, best first."""
+        return self.frame["item_id"].tolist()
+
+    @property
+    def titles(self) -> list[str]:
+        """The films' titles, best first."""
+        return self.frame["title"].tolist()
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the control plane says about a registered model (for the model summary).
+
+    ``metrics`` holds Personalize's metric names (``precision_at_5`` ...), as floats.
+    ``error`` is a short sentence when the campaign could not be described; the other
+    fields are then ``None`` or empty.
+    """
+
+    name: str
+    type: str
+    sort_order: int
+    arn: str
+    recipe: str | None = None
+    status: str | None = None
+    solution_version_arn: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Overlap(NamedTuple):
+    """How much two lists agree: see :func:`overlap`."""
+
+    shared: int
+    jaccard: float
+    rbo: float
+
+
+def overlap(first: Sequence[Any], second: Sequence[Any], p: float = 0.9) -> Overlap:
+    """Compare two ranked lists of ids.
+
+    - ``shared``: the number of ids in both lists.
+    - ``jaccard``: ``shared / |first ∪ second|`` (NaN when both lists are empty).
+    - ``rbo``: rank-biased overlap (Webber, Moffat and Zobel, "A similarity measure for
+      indefinite rankings", TOIS 2010), the extrapolated form of their equation 32, which
+      handles lists of different lengths. With ``X_d`` the number of ids shared by the
+      two lists' first ``d`` places, ``s``/``l`` the shorter/longer length:
+
+          RBO = (1-p)/p * [ sum_{d=1..l} X_d/d * p^d + sum_{d=s+1..l} X_s (d-s)/(s d) p^d ]
+                + [ (X_l - X_s)/l + X_s/s ] * p^l
+
+      It is 1 for identical lists and 0 for disjoint ones; ``p`` = 0.9 puts about 86% of the
+      weight on the first 10 places. NaN when either list is empty (there is nothing to
+      compare). Repeated ids count once, at their first place.
+    """
+    if not 0 < p < 1:
+        raise ValueError(f"Invalid p for rank-biased overlap: {p!r}; it must lie in (0, 1).")
+    a = list(dict.fromkeys(first))
+    b = list(dict.fromkeys(second))
+    union = set(a) | set(b)
+    shared = len(set(a) & set(b))
+    jaccard = shared / len(union) if union else math.nan
+    if not a or not b:
+        return Overlap(shared, jaccard, math.nan)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    s, ell = len(short), len(long_)
+    seen_short: set[Any] = set()
+    seen_long: set[Any] = set()
+    x = 0  # X_d: ids shared by both prefixes of length d
+    x_at = [0] * (ell + 1)
+    for d in range(1, ell + 1):
+        item_long = long_[d - 1]
+        item_short = short[d - 1] if d <= s else None
+        if d <= s:
+            # an id counts when it is seen in both prefixes; two lists add at most 2 per step
+            if item_short == item_long:
+                x += 1
+            else:
+                x += (item_short in seen_long) + (item_long in seen_short)
+            seen_short.add(item_short)
+        else:
+            x += item_long in seen_short
+        seen_long.add(item_long)
+        x_at[d] = x
+    total = sum(x_at[d] / d * p**d for d in range(1, ell + 1))
+    x_s = x_at[s]
+    total += sum(x_s * (d - s) / (s * d) * p**d for d in range(s + 1, ell + 1))
+    rbo = (1 - p) / p * total + ((x_at[ell] - x_s) / ell + x_s / s) * p**ell
+    return Overlap(shared, jaccard, rbo)
+
+
+def _empty_frame(columns: Sequence[str] = RESULT_COLUMNS) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    for column in ("rank", "year", "rated", "input_rank", "moved"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    frame["score"] = frame["score"].astype("Float64")
+    return frame
+
+
+def _short(text: str, limit: int = 240) -> str:
+    """First line of ``text``, cut to ``limit`` characters: status lines are one line."""
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def failure_message(exc: BaseException, spec: ModelSpec, timeout: float | None = None) -> str:
+    """One sentence saying which model failed and why, for any exception a call can raise."""
+    name = spec.name
+    if isinstance(exc, UnknownUserError):
+        return f"Model {name!r} was not asked: user {exc.value!r} is not in the catalog."
+    if isinstance(exc, UnknownItemError):
+        return f"Model {name!r} was not asked: film {exc.value!r} is not in the catalog."
+    if isinstance(exc, concurrent.futures.TimeoutError):
+        return f"Model {name!r} did not answer within {timeout:g} s; try again or refresh."
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = _short(error.get("Message", "") or str(exc))
+        if code == "ResourceNotFoundException":
+            return (f"Model {name!r}: campaign {spec.arn!r} was not found ({message}). "
+                    "Check the ARN in the registry.")
+        if code in _THROTTLED:
+            return (f"Model {name!r} was throttled by the service even after retries "
+                    f"({code}); wait a moment and refresh.")
+        if code in _DENIED:
+            return (f"Model {name!r}: access to {spec.arn!r} was denied ({code}: {message}); "
+                    "check the credentials and permissions.")
+        if code == "ResourceInUseException" or "ACTIVE" in message:
+            return f"Model {name!r} is not ready to answer ({code}: {message})."
+        if code == "InvalidInputException":
+            return f"Model {name!r} refused the request as invalid: {message}"
+        return f"Model {name!r} failed with {code}: {message}"
+    if isinstance(exc, BotoCoreError):
+        return f"Model {name!r} could not reach its service: {_short(str(exc))}"
+    return f"Model {name!r} failed: {type(exc).__name__}: {_short(str(exc))}"
+
+
+def _id(value: Any) -> Any:
+    """Ids travel as strings (as the Personalize API has them); an int means its decimal text."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(int(value))
+    return value
+
+
+def _default_clients_for(workspace: Any) -> ClientsFor:
+    # Imported here so that importing the results layer does not start an engine.
+    from videorecs_widgets.clients import clients_for_arn
+
+    return lambda arn: clients_for_arn(arn, workspace=workspace)
+
+
+class ResultsService:
+    """Ask registered models for films; join, cache, run concurrently, turn errors into values.
+
+    ``catalog`` gives titles, genres and the users' ratings. ``workspace`` is passed on to
+    :func:`videorecs_widgets.clients.clients_for_arn` (the local engine's folder).
+    ``clients_for`` replaces that function (arn -> object with ``personalize`` and
+    ``runtime`` clients), for example to point at clients built with a custom botocore
+    config. ``timeout`` (seconds) bounds each model call.
+
+    ``calls`` counts runtime calls actually sent (cache hits and requests refused before
+    sending, such as an unknown user or a wrong model type, do not count);
+    ``control_calls`` counts control-plane calls made by :meth:`describe`.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        workspace: Any = None,
+        clients_for: ClientsFor | None = None,
+        timeout: float = 30.0,
+        max_workers: int = 4,
+    ) -> None:
+        self.catalog = catalog
+        self.timeout = float(timeout)
+        self.calls = 0
+        self.control_calls = 0
+        self._clients_for = clients_for or _default_clients_for(workspace)
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="videorecs-results"
+        )
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[Any, ...], Result] = {}
+        self._info_cache: dict[tuple[str, str], ModelInfo] = {}
+
+    # ---- public queries -------------------------------------------------------------------
+
+    def recommend(self, spec: ModelSpec, user_id: Any, n: int = 25) -> Result:
+        """``spec``'s recommendations for ``user_id`` (a ``recommendations`` model)."""
+        return self.fetch([Request(spec, "user", user_id=_id(user_id), n=n)])[0]
+
+    def similar(self, spec: ModelSpec, item_id: Any, n: int = 25, user_id: Any = None) -> Result:
+        """Films similar to ``item_id`` (a ``similar-items`` model); never ``item_id`` itself.
+
+        ``user_id`` only fills the ``rated`` column; the list itself is not personalized.
+        """
+        request = Request(spec, "item", user_id=_id(user_id), item_id=_id(item_id), n=n)
+        return self.fetch([request])[0]
+
+    def rank(self, spec: ModelSpec, user_id: Any, item_ids: Iterable[Any]) -> Result:
+        """``item_ids`` re-ranked for ``user_id`` (a ``personal-ranking`` model)."""
+        ids = tuple(_id(i) for i in item_ids)
+        request = Request(spec, "ranking", user_id=_id(user_id), item_ids=ids, n=len(ids))
+        return self.fetch([request])[0]
+
+    def compare(
+        self, specs: Sequence[ModelSpec | None], user_id: Any, n: int = 25
+    ) -> list[Result | None]:
+        """Recommendations of several models for one user, fetched at the same time.
+
+        A ``None`` spec (no model selected) gives ``None`` in its place and costs nothing.
+        """
+        requests = [None if s is None else Request(s, "user", user_id=_id(user_id), n=n)
+                    for s in specs]
+        answers = iter(self.fetch([r for r in requests if r is not None]))
+        return [None if r is None else next(answers) for r in requests]
+
+    def fetch(self, requests: Sequence[Request]) -> list[Result]:
+        """Answer ``requests`` (concurrently when more than one is not cached), in order."""
+        results: list[Result | None] = [None] * len(requests)
+        pending: list[tuple[int, Request, concurrent.futures.Future[Result]]] = []
+        for i, request in enumerate(requests):
+            with self._lock:
+                hit = self._cache.get(request.cache_key)
+            if hit is not None:
+                results[i] = Result(hit.model, hit.frame, None, request,
+                                    hit.recommendation_id, cached=True)
+            else:
+                pending.append((i, request, self._pool.submit(self._answer, request)))
+        for i, request, future in pending:
+            try:
+                results[i] = future.result(timeout=self.timeout)
+            except concurrent.futures.TimeoutError as exc:
+                future.cancel()
+                results[i] = self._failed(request, exc)
+        return [r for r in results if r is not None]
+
+    def is_cached(self, request: Request) -> bool:
+        """Whether ``request`` would be answered from the cache."""
+        with self._lock:
+            return request.cache_key in self._cache
+
+    def refresh(self, model: str | None = None) -> None:
+        """Forget cached answers (of one model by name, or all), so the next ask calls again."""
+        with self._lock:
+            if model is None:
+                self._cache.clear()
+                self._info_cache.clear()
+                return
+            for key in [k for k in self._cache if k[0] == model]:
+                del self._cache[key]
+            for key in [k for k in self._info_cache if k[0] == model]:
+                del self._info_cache[key]
+
+    def close(self) -> None:
+        """Stop the worker threads (waiting calls finish first)."""
+        self._pool.shutdown(wait=True)
+
+    # ---- model descriptions (control plane) -----------------------------------------------
+
+    def describe(self, spec: ModelSpec) -> ModelInfo:
+        """Recipe, status and offline metrics of ``spec``'s campaign; errors become ``.error``."""
+        return self.describe_all([spec])[0]
+
+    def describe_all(self, specs: Sequence[ModelSpec]) -> list[ModelInfo]:
+        """:meth:`describe` for several models at the same time, in order; cached per name+ARN."""
+        out: list[ModelInfo | None] = [None] * len(specs)
+        pending = []
+        for i, spec in enumerate(specs):
+            with self._lock:
+                hit = self._info_cache.get((spec.name, spec.arn))
+            if hit is not None:
+                out[i] = hit
+            else:
+                pending.append((i, spec, self._pool.submit(self._describe, spec)))
+        for i, spec, future in pending:
+            try:
+                out[i] = future.result(timeout=self.timeout)
+            except concurrent.futures.TimeoutError as exc:
+                out[i] = self._info(spec, error=failure_message(exc, spec, self.timeout))
+        return [info for info in out if info is not None]
+
+    def _describe(self, spec: ModelSpec) -> ModelInfo:
+        try:
+            personalize = self._clients_for(spec.arn).personalize
+            self._count_control()
+            campaign = personalize.describe_campaign(campaignArn=spec.arn)["campaign"]
+            version_arn = campaign.get("solutionVersionArn")
+            recipe = None
+            metrics: dict[str, float] = {}
+            if version_arn:
+                self._count_control()
+                version = personalize.describe_solution_version(solutionVersionArn=version_arn)
+                recipe_arn = version["solutionVersion"].get("recipeArn") or ""
+                recipe = recipe_arn.rsplit("/", 1)[-1] or None
+                self._count_control()
+                raw = personalize.get_solution_metrics(solutionVersionArn=version_arn)
+                metrics = {k: float(v) for k, v in raw.get("metrics", {}).items()}
+            info = self._info(spec, recipe=recipe, status=campaign.get("status"),
+                              solution_version_arn=version_arn, metrics=metrics)
+        except Exception as exc:  # every failure becomes a message; the log keeps the trace
+            self._log_failure(exc, spec, "describing")
+            return self._info(spec, error=failure_message(exc, spec, self.timeout))
+        with self._lock:
+            self._info_cache[(spec.name, spec.arn)] = info
+        return info
+
+    @staticmethod
+    def _info(spec: ModelSpec, **fields: Any) -> ModelInfo:
+        return ModelInfo(name=spec.name, type=spec.type, sort_order=spec.sort_order,
+                         arn=spec.arn, **fields)
+
+    def _count_control(self) -> None:
+        with self._lock:
+            self.control_calls += 1
+
+    # ---- one request ----------------------------------------------------------------------
+
+    def _answer(self, request: Request) -> Result:
+        try:
+            self._check(request)
+            response = self._call(request)
+            frame = self._frame(request, response.get("itemList", []))
+        except Exception as exc:  # every failure becomes a message; the log keeps the trace
+            return self._failed(request, exc)
+        result = Result(request.spec.name, frame, None, request,
+                        response.get("recommendationId"))
+        with self._lock:
+            self._cache[request.cache_key] = result
+        return result
+
+    def _check(self, request: Request) -> None:
+        spec = request.spec
+        needed = _NEEDED_TYPE[request.kind]
+        if spec.type != needed:
+            raise _WrongType(
+                f"Model {spec.name!r} is a {spec.type} model, but {_KIND_WORDS[request.kind]} "
+                f"needs a {needed} model; pick another model or fix its type in the registry."
+            )
+        if request.user_id is not None and not self.catalog.has_user(request.user_id):
+            raise UnknownUserError(request.user_id)
+        if request.kind == "item" and not self.catalog.has_item(request.item_id):
+            raise UnknownItemError(request.item_id)
+        if request.kind == "ranking":
+            unknown = [i for i in request.item_ids if not self.catalog.has_item(i)]
+            if unknown:
+                raise UnknownItemError(unknown[0])
+
+    def _call(self, request: Request) -> dict[str, Any]:
+        runtime = self._clients_for(request.spec.arn).runtime
+        arn = request.spec.arn
+        with self._lock:
+            self.calls += 1
+        if request.kind == "user":
+            return runtime.get_recommendations(
+                campaignArn=arn, userId=str(request.user_id), numResults=request.n
+            )
+        if request.kind == "item":
+            # One extra, because the starting film must not be in its own list.
+            return runtime.get_recommendations(
+                campaignArn=arn, itemId=str(request.item_id), numResults=request.n + 1
+            )
+        params: dict[str, Any] = {"campaignArn": arn, "userId": str(request.user_id),
+                                  "inputList": [str(i) for i in request.item_ids]}
+        return runtime.get_personalized_ranking(**params)
+
+    def _failed(self, request: Request, exc: BaseException) -> Result:
+        message = (str(exc) if isinstance(exc, _WrongType)
+                   else failure_message(exc, request.spec, self.timeout))
+        self._log_failure(exc, request.spec, f"a {request.kind} query")
+        columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
+        return Result(request.spec.name, _empty_frame(columns), message, request)
+
+    @staticmethod
+    def _log_failure(exc: BaseException, spec: ModelSpec, what: str) -> None:
+        expected = isinstance(exc, ClientError | BotoCoreError | UnknownIdError | _WrongType
+                              | concurrent.futures.TimeoutError)
+        # Expected failures are one line of the log; anything else keeps its traceback.
+        if expected:
+            log.info("Model %r (%s) failed on %s: %s", spec.name, spec.arn, what, exc)
+        else:
+            log.error("Model %r (%s) failed on %s", spec.name, spec.arn, what,
+                      exc_info=(type(exc), exc, exc.__traceback__))
+
+    # ---- joining ids to the catalog -------------------------------------------------------
+
+    def _frame(self, request: Request, item_list: list[dict[str, Any]]) -> pd.DataFrame:
+        ids = [str(entry["itemId"]) for entry in item_list]
+        scores = [entry.get("score") for entry in item_list]
+        if request.kind == "item":
+            keep = [i for i, item in enumerate(ids) if item != request.item_id][: request.n]
+            ids = [ids[i] for i in keep]
+            scores = [scores[i] for i in keep]
+        columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
+        if not ids:
+            return _empty_frame(columns)
+        films = self._films(ids)
+        ratings = (self.catalog.ratings_of(request.user_id)
+                   if request.user_id is not None else {})
+        frame = pd.DataFrame({
+            "rank": pd.array(range(1, len(ids) + 1), dtype="Int64"),
+            "item_id": ids,
+            "title": films["title"].tolist(),
+            "year": pd.array(films["year"].tolist(), dtype="Int64"),
+            "genres": [list(g) for g in films["genres"].tolist()],
+            "score": pd.array([math.nan if s is None else float(s) for s in scores],
+                              dtype="Float64"),
+            "rated": pd.array([ratings.get(i) for i in ids], dtype="Int64"),
+            "poster_url": films["poster_url"].tolist(),
+        })
+        if request.kind == "ranking":
+            place = {item: k for k, item in enumerate(request.item_ids, start=1)}
+            frame["input_rank"] = pd.array([place.get(i) for i in ids], dtype="Int64")
+            frame["moved"] = frame["input_rank"] - frame["rank"]
+        return frame
+
+    def _films(self, ids: list[Any]) -> pd.DataFrame:
+        try:
+            films = self.catalog.movies_by_id(ids)
+        except UnknownItemError:
+            # A model trained on other data can name films this catalog lacks: say so per card.
+            rows = []
+            for item in ids:
+                if self.catalog.has_item(item):
+                    rows.append(self.catalog.movies_by_id([item]).iloc[0].to_dict())
+                else:
+                    rows.append({"item_id": item, "title": f"(film {item!r} not in the catalog)",
+                                 "year": None, "genres": [], "poster_url": None})
+            films = pd.DataFrame(rows)
+        return films.reset_index(drop=True)
+
+
+class _WrongType(VideorecsError):
+    """A model of the wrong type was asked; its message is already the user's sentence."""

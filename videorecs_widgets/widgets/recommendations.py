@@ -1,0 +1,386 @@
+"""Recommendations mode: two models' lists side by side for one user, and how they compare.
+
+Model 1 and Model 2 start at "no model selected" and list only ``recommendations`` models,
+in the registry's order (sort order, then name); their values are model names. Under them:
+
+- an overlap line: films both lists share, their Jaccard index and their rank-biased overlap
+  (p = 0.9; see :func:`videorecs_widgets.results.overlap`);
+- two lists of up to 25 film cards, films the user already rated marked with their stars;
+- a chart of each list's genre mix next to the user's own history: for every genre, its share
+  of all genre labels of the films in the list (a film with three genres adds three labels),
+  and the same over every film the user rated.
+
+One change makes one runtime call per model it concerns: a model choice asks that model only,
+a user change asks both (at the same time), Refresh forgets the cache and asks both again.
+A registry change only updates the drop-downs (the current choice stays when that model still
+exists) and asks no model.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from videorecs_widgets.results import RECOMMENDATIONS, Overlap, Result, ResultsService, overlap
+from videorecs_widgets.widgets.cards import FilmGrid
+from videorecs_widgets.widgets.controls import (
+    NO_MODEL,
+    NO_MODEL_VALUE,
+    chosen,
+    model_dropdown,
+    model_options,
+    paused,
+    set_model_options,
+)
+from videorecs_widgets.widgets.navigator import UserNavigator
+from videorecs_widgets.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from videorecs_widgets.registry import ModelRegistry, ModelSpec
+
+    from videorecs_widgets.catalog import Catalog
+
+RBO_P = 0.9
+_SLOTS = (0, 1)
+
+
+def genre_mix(genre_lists: list[list[str]], genres: list[str]) -> list[float]:
+    """Each genre's share of all genre labels in ``genre_lists`` (zeros for no labels)."""
+    counts = dict.fromkeys(genres, 0)
+    for film_genres in genre_lists:
+        for genre in film_genres:
+            if genre in counts:
+                counts[genre] += 1
+    total = sum(counts.values())
+    return [counts[g] / total if total else 0.0 for g in genres]
+
+
+class _GenreChart:
+    """A horizontal bar chart of genre shares, drawn once and then only re-sized (fast)."""
+
+    SERIES = ("Model 1", "Model 2", "user's history")
+    COLOURS = ("#3b6fb6", "#e08a2c", "#8c8c8c")
+
+    def __init__(self, genres: list[str]) -> None:
+        self.genres = list(genres)
+        self.figure = Figure(figsize=(4.6, 0.2 * len(genres) + 0.9), dpi=80)
+        FigureCanvasAgg(self.figure)
+        self.axes = self.figure.add_subplot()
+        height = 0.27
+        positions = range(len(genres))
+        self.bars = [
+            self.axes.barh([p + (k - 1) * height for p in positions], [0.0] * len(genres),
+                           height=height, color=colour, label=label)
+            for k, (label, colour) in enumerate(zip(self.SERIES, self.COLOURS, strict=True))
+        ]
+        self.axes.set_yticks(list(positions), self.genres, fontsize=8)
+        self.axes.invert_yaxis()
+        self.axes.tick_params(axis="x", labelsize=8)
+        self.axes.set_xlabel("share of genre labels", fontsize=8)
+        self.legend = self.axes.legend(fontsize=7, loc="lower right")
+        self.figure.tight_layout()
+
+    def png(self, series: list[list[float] | None], labels: list[str]) -> bytes:
+        top = 0.0
+        for bars, values, text, label in zip(self.bars, series, self.legend.get_texts(), labels,
+                                             strict=True):
+            for bar, value in zip(bars, values or [0.0] * len(self.genres), strict=True):
+                bar.set_width(value)
+            text.set_text(label)
+            top = max(top, max(values or [0.0]))
+        self.axes.set_xlim(0, max(top * 1.1, 0.05))
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
+class RecommendationsPanel:
+    """Two recommendation models side by side for the navigator's current user.
+
+    ``results`` is the shared :class:`ResultsService` (one is made when omitted, with
+    ``workspace``). ``navigator``: a :class:`UserNavigator` shared with other panels (the
+    caller shows it); when omitted the panel makes and shows its own, starting at
+    ``user_id``. ``n`` is the list length (at most 25 cards are shown).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        registry: ModelRegistry,
+        *,
+        results: ResultsService | None = None,
+        navigator: UserNavigator | None = None,
+        user_id: Any = None,
+        workspace: Any = None,
+        n: int = 25,
+        genre_chart: bool = True,
+    ) -> None:
+        self.catalog = catalog
+        self.registry = registry
+        self.service = results or ResultsService(catalog, workspace=workspace)
+        self.n = n
+        own_navigator = navigator is None
+        self.navigator = navigator or UserNavigator(catalog, user_id)
+        self._results: list[Result | None] = [None, None]
+        self._overlap: Overlap | None = None
+        self._genres = list(catalog.genres)
+        movies = catalog.movies
+        self._genres_of = dict(zip(movies["item_id"], movies["genres"], strict=True))
+        self._history_mix: dict[Any, list[float]] = {}
+        self._mix = pd.DataFrame()
+        self._chart: _GenreChart | None = None
+
+        self._models = [model_dropdown(registry, RECOMMENDATIONS, f"Model {k + 1}")
+                        for k in _SLOTS]
+        self._refresh = widgets.Button(description="Refresh", icon="refresh",
+                                       tooltip="Ask both models again (forget cached answers)")
+        self._chart_toggle = widgets.Checkbox(value=genre_chart, description="Genre mix chart",
+                                              indent=False)
+        self._overlap_line = widgets.HTML()
+        self._headers = [widgets.HTML() for _ in _SLOTS]
+        self._grids = [FilmGrid(25, empty_text="Choose a model to see its recommendations.")
+                       for _ in _SLOTS]
+        self._chart_image = widgets.Image(format="png", layout=widgets.Layout(width="368px"))
+        self.status_line = StatusLine()
+
+        self._models[0].observe(self._on_model1_change, names="value")
+        self._models[1].observe(self._on_model2_change, names="value")
+        self._refresh.on_click(self._on_refresh_click)
+        self._chart_toggle.observe(self._on_chart_toggle_change, names="value")
+        self.navigator.on_user_change(self._on_user_change)
+        registry.observe(self._on_registry_change)
+
+        columns = widgets.HBox(
+            [widgets.VBox([self._headers[k], self._grids[k].widget],
+                          layout=widgets.Layout(width="50%")) for k in _SLOTS],
+            layout=widgets.Layout(grid_gap="12px", align_items="flex-start"),
+        )
+        children: list[widgets.Widget] = [self.navigator.widget] if own_navigator else []
+        children += [
+            widgets.HBox([*self._models, self._refresh, self._chart_toggle]),
+            self.status_line.widget,
+            self._overlap_line,
+            columns,
+            self._chart_image,
+        ]
+        self.widget = widgets.VBox(children)
+        self._render()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ---- state ----------------------------------------------------------------------------
+
+    @property
+    def current_user(self) -> Any:
+        """The user whose recommendations are shown."""
+        return self.navigator.current_user
+
+    @property
+    def selected_models(self) -> tuple[str | None, str | None]:
+        """The names chosen as Model 1 and Model 2 (``None``: no model selected)."""
+        return (chosen(self._models[0]), chosen(self._models[1]))
+
+    @property
+    def model_options(self) -> list[str]:
+        """The model names the drop-downs offer, in order (after "no model selected")."""
+        return [value for _, value in self._models[0].options if value != NO_MODEL_VALUE]
+
+    @property
+    def results(self) -> tuple[Result | None, Result | None]:
+        """The shown results of Model 1 and Model 2 (``None`` where no model is selected)."""
+        return (self._results[0], self._results[1])
+
+    @property
+    def overlap(self) -> Overlap | None:
+        """Overlap of the two shown lists, or ``None`` unless both models answered."""
+        return self._overlap
+
+    @property
+    def genre_mix(self) -> pd.DataFrame:
+        """Genre shares shown in the chart: one row per genre; columns Model 1, Model 2 and
+        the user's history (empty before anything was drawn or with the chart off)."""
+        return self._mix
+
+    @property
+    def status(self) -> str:
+        """The status line's message ("" when all is well)."""
+        return self.status_line.message
+
+    @property
+    def html(self) -> str:
+        """The two lists' card HTML, Model 1 first (for tests and scripts)."""
+        return self._grids[0].html + self._grids[1].html
+
+    # ---- public actions -------------------------------------------------------------------
+
+    def select_models(self, model1: str | None, model2: str | None = None) -> None:
+        """Choose both models at once (one call per model not already cached)."""
+        with self._paused():
+            self._models[0].value = model1 or NO_MODEL_VALUE
+            self._models[1].value = model2 or NO_MODEL_VALUE
+        self.status_line.run(self._update_results, _SLOTS, busy=self._busy_text(_SLOTS))
+
+    def clear_models(self) -> None:
+        """Set both drop-downs to "no model selected" (no runtime call)."""
+        with self._paused():
+            for dropdown in self._models:
+                dropdown.value = NO_MODEL_VALUE
+        self._results = [None, None]
+        self._render()
+
+    def refresh(self) -> None:
+        """Forget the shown models' cached answers and ask them again."""
+        for name in self.selected_models:
+            if name is not None:
+                self.service.refresh(name)
+        self.status_line.run(self._update_results, _SLOTS, busy=self._busy_text(_SLOTS))
+
+    def close(self) -> None:
+        """Stop following the registry and the navigator, and close the widgets."""
+        self.registry.observe(self._on_registry_change, remove=True)
+        self.navigator.on_user_change(self._on_user_change, remove=True)
+        self.widget.close()
+
+    # ---- handlers -------------------------------------------------------------------------
+
+    def _on_model1_change(self, _change: dict[str, Any]) -> None:
+        self.status_line.run(self._update_results, (0,), busy=self._busy_text((0,)))
+
+    def _on_model2_change(self, _change: dict[str, Any]) -> None:
+        self.status_line.run(self._update_results, (1,), busy=self._busy_text((1,)))
+
+    def _on_user_change(self, _user_id: Any) -> None:
+        self.status_line.run(self._update_results, _SLOTS, busy=self._busy_text(_SLOTS))
+
+    def _on_refresh_click(self, _button: widgets.Button) -> None:
+        self.refresh()
+
+    def _on_chart_toggle_change(self, _change: dict[str, Any]) -> None:
+        self.status_line.run(self._render_chart, busy="Drawing the genre mix…")
+
+    def _on_registry_change(self, _registry: Any) -> None:
+        self.status_line.run(self._update_options, busy="Updating the model lists…")
+
+    # ---- the update paths -----------------------------------------------------------------
+
+    def _update_results(self, slots: tuple[int, ...]) -> None:
+        """Ask the models in ``slots`` (concurrently) for the current user, then redraw."""
+        specs: list[ModelSpec | None] = [self._spec(k) for k in slots]
+        answers = self.service.compare(specs, self.current_user, n=self.n)
+        for k, answer in zip(slots, answers, strict=True):
+            self._results[k] = answer
+        self._render()
+
+    def _update_options(self) -> None:
+        """Follow the registry: new options, same choice where it still exists, no model call."""
+        options = model_options(self.registry, RECOMMENDATIONS)
+        with self._paused():
+            for k, dropdown in enumerate(self._models):
+                if not set_model_options(dropdown, options):
+                    self._results[k] = None
+        self._render()
+
+    def _render(self) -> None:
+        """Draw everything from the stored results (no model call)."""
+        errors = []
+        for k in _SLOTS:
+            result = self._results[k]
+            name = chosen(self._models[k])
+            if result is None or name is None:
+                self._results[k] = None
+                self._headers[k].value = f"<b>Model {k + 1}</b>: {html.escape(NO_MODEL)}"
+                self._grids[k].clear()
+                continue
+            if result.error:
+                errors.append(f"Model {k + 1}: {result.error}")
+                self._headers[k].value = f"<b>Model {k + 1}: {html.escape(name)}</b>"
+                self._grids[k].clear(result.error)
+                continue
+            frame = result.frame
+            rated = int(frame["rated"].notna().sum())
+            self._headers[k].value = (
+                f"<b>Model {k + 1}: {html.escape(name)}</b> · {len(frame)} films"
+                f" · {rated} already rated by user {html.escape(str(self.current_user))}"
+            )
+            self._grids[k].show(frame)
+        self._render_overlap()
+        self._render_chart()
+        if errors:
+            self.status_line.error(" ".join(errors))
+        elif self.status_line.kind == "error":
+            self.status_line.clear()
+
+    def _render_overlap(self) -> None:
+        first, second = self._results
+        if first is None or second is None or first.error or second.error:
+            self._overlap = None
+            self._overlap_line.value = (
+                '<span style="color:#6a7282">Choose two models to see how their lists '
+                "overlap.</span>")
+            return
+        self._overlap = overlap(first.item_ids, second.item_ids, p=RBO_P)
+        shared, jaccard, rbo = self._overlap
+        self._overlap_line.value = html.escape(
+            f"Overlap: {shared} shared films (of {len(first.frame)} and {len(second.frame)}) · "
+            f"Jaccard {_fmt(jaccard)} · rank-biased overlap (p = {RBO_P}) {_fmt(rbo)}"
+        )
+
+    def _render_chart(self) -> None:
+        shown = [r for r in self._results if r is not None and not r.error]
+        if not self._chart_toggle.value or not shown:
+            self._mix = pd.DataFrame()
+            self._chart_image.layout.display = "none"
+            return
+        series: list[list[float] | None] = [
+            genre_mix(r.frame["genres"].tolist(), self._genres)
+            if r is not None and not r.error else None
+            for r in self._results
+        ]
+        series.append(self._user_mix(self.current_user))
+        labels = [f"Model {k + 1}: {chosen(self._models[k])}" if series[k] is not None
+                  else f"Model {k + 1}: —" for k in _SLOTS] + ["user's history"]
+        self._mix = pd.DataFrame(
+            {label: values for label, values in zip(labels, series, strict=True)
+             if values is not None},
+            index=pd.Index(self._genres, name="genre"),
+        )
+        if self._chart is None:
+            self._chart = _GenreChart(self._genres)
+        self._chart_image.value = self._chart.png(series, labels)
+        self._chart_image.layout.display = "block"
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _user_mix(self, user_id: Any) -> list[float]:
+        if user_id not in self._history_mix:
+            rated = self.catalog.ratings_of(user_id)
+            self._history_mix[user_id] = genre_mix(
+                [self._genres_of.get(i, []) for i in rated], self._genres)
+        return self._history_mix[user_id]
+
+    def _spec(self, slot: int) -> ModelSpec | None:
+        name = chosen(self._models[slot])
+        return None if name is None else self.registry.get(name)
+
+    def _busy_text(self, slots: tuple[int, ...]) -> str:
+        names = [chosen(self._models[k]) for k in slots if chosen(self._models[k]) is not None]
+        if not names:
+            return "Updating…"
+        return f"Asking {' and '.join(repr(n) for n in names)} for user {self.current_user}…"
+
+    def _paused(self) -> Any:
+        """Stop reacting to the drop-downs while code sets them (restored in ``finally``)."""
+        return paused((self._models[0], self._on_model1_change),
+                      (self._models[1], self._on_model2_change))
+
+
+def _fmt(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
