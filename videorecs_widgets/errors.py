@@ -13,7 +13,9 @@
     │   ├── RegistryValidationError
     │   ├── RegistryConflictError   the file changed on disk since it was loaded
     │   └── UnknownModelError (+ KeyError) no model of that name in the registry
-    └── EngineError                 the embedded engine's own failures (damaged model file, ...)
+    ├── EngineError                 the embedded engine's own failures (damaged model file, ...)
+    └── ResourceFailedError         a Personalize resource ended CREATE FAILED (failureReason)
+        └── WaitTimeoutError (+ TimeoutError) it did not become ACTIVE in time
 
 Errors from a Personalize service (real or embedded) reach callers as
 ``botocore.exceptions.ClientError``, exactly as boto3 raises them.
@@ -94,3 +96,11 @@ class UnknownModelError(RegistryError, KeyError):
 
 class EngineError(VideorecsError):
     """The embedded engine could not do what was asked (for example a damaged model file)."""
+
+
+class ResourceFailedError(VideorecsError):
+    """A Personalize resource (local or AWS) ended CREATE FAILED; the message has its reason."""
+
+
+class WaitTimeoutError(ResourceFailedError, TimeoutError):
+    """A Personalize resource was not ACTIVE before the wait's timeout."""
