@@ -1,0 +1,236 @@
+"""Check registered models against the service that serves them (AWS or the embedded engine).
+
+For a campaign: ``describe_campaign`` -> ``campaign.solutionVersionArn`` ->
+``describe_solution_version`` -> ``solutionVersion.recipeArn``; for a recommender:
+``describe_recommender`` -> ``recommender.recipeArn``. The recipe says which query the model
+answers (:func:`~videorecs_widgets.model_spec.recipe_model_type`), which is compared with the
+type declared in the registry: a SIMS campaign declared as ``personal-ranking`` is reported with
+the type it should have, ``similar-items``.
+
+Statuses (:attr:`ModelCheck.status`), decided by the service's error *code*, never the HTTP
+status:
+
+==================  ==================================================================
+``ACTIVE``          the campaign / recommender is ACTIVE
+``NOT_ACTIVE``      it exists but is not ACTIVE yet (or failed): see ``service_status``
+                    (``CREATE IN_PROGRESS``, ``CREATE FAILED``, ...) and ``failure_reason``
+``NOT_FOUND``       ``ResourceNotFoundException``
+``ACCESS_DENIED``   ``AccessDeniedException`` and the other credential / permission codes,
+                    or no credentials at all
+``REGION_MISMATCH`` the client's region is not the ARN's (nothing was asked)
+``ERROR``           anything else (connection, invalid ARN, throttling ...): see ``message``
+==================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from videorecs_widgets.model_spec import ModelSpec, recipe_model_type
+
+ACTIVE = "ACTIVE"
+NOT_ACTIVE = "NOT_ACTIVE"
+NOT_FOUND = "NOT_FOUND"
+ACCESS_DENIED = "ACCESS_DENIED"
+REGION_MISMATCH = "REGION_MISMATCH"
+ERROR = "ERROR"
+CHECK_STATUSES: tuple[str, ...] = (
+    ACTIVE, NOT_ACTIVE, NOT_FOUND, ACCESS_DENIED, REGION_MISMATCH, ERROR,
+)
+
+_DENIED_CODES = {
+    "AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
+    "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
+    "ExpiredTokenException", "ExpiredToken", "NotAuthorized", "MissingAuthenticationToken",
+}
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """What the service says about one registered model."""
+
+    name: str
+    arn: str
+    declared_type: str
+    status: str  # one of CHECK_STATUSES
+    recipe: str | None  # the recipe ARN, when the service told it
+    fits: bool  # the recipe is known and answers the declared type
+    expected_type: str | None  # the type the recipe answers (None: unknown or none of the three)
+    message: str  # one or two sentences for people
+    service_status: str | None = None  # the resource's own status string
+    failure_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """ACTIVE and of the right type: the panels can use it."""
+        return self.status == ACTIVE and self.fits
+
+    @property
+    def recipe_name(self) -> str | None:
+        """The recipe's short name (``aws-sims``)."""
+        return self.recipe.rsplit("/", 1)[-1] if self.recipe else None
+
+
+def check_models(specs: Iterable[ModelSpec], clients: Any = None) -> list[ModelCheck]:
+    """:func:`check_model` for each spec, sharing clients between models of one backend."""
+    cache: dict[tuple[str, str], Any] = {}
+
+    def clients_for(spec: ModelSpec) -> Any:
+        if clients is not None:
+            return clients
+        key = (spec.backend, spec.region)
+        if key not in cache:
+            cache[key] = _default_clients(spec.arn)
+        return cache[key]
+
+    return [check_model(spec, clients_for(spec)) for spec in specs]
+
+
+def check_model(spec: ModelSpec, clients: Any = None) -> ModelCheck:
+    """Ask the service about ``spec``: status, recipe, and whether the recipe fits its type.
+
+    ``clients`` is ``None`` (clients chosen by the ARN, see
+    :func:`videorecs_widgets.clients.clients_for_arn`), a callable taking the ARN and returning
+    clients, an object with a ``.personalize`` client (the clients NamedTuple), or a
+    ``personalize`` boto3 client. Never raises for what the service answers.
+    """
+    label = f"{spec.resource_type} {spec.resource_name!r}"
+    try:
+        personalize = _personalize_client(spec, clients)
+    except NoCredentialsError as exc:
+        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {exc}.")
+    except BotoCoreError as exc:
+        return _result(spec, ERROR, f"Could not make a client for {label}: {exc}.")
+
+    client_region = getattr(getattr(personalize, "meta", None), "region_name", None)
+    if client_region and client_region != spec.region:
+        return _result(
+            spec, REGION_MISMATCH,
+            f"Model {spec.name!r} is in region {spec.region!r} but the client given is for "
+            f"{client_region!r}; use clients for {spec.region!r} (or let the registry choose "
+            "them by the ARN).",
+        )
+
+    try:
+        if spec.resource_type == "recommender":
+            resource = personalize.describe_recommender(recommenderArn=spec.arn)["recommender"]
+            recipe = resource.get("recipeArn")
+            recipe_note = ""
+        else:
+            resource = personalize.describe_campaign(campaignArn=spec.arn)["campaign"]
+            recipe, recipe_note = _campaign_recipe(personalize, resource)
+    except ClientError as exc:
+        return _from_client_error(spec, label, exc)
+    except NoCredentialsError as exc:
+        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {exc}.")
+    except BotoCoreError as exc:
+        return _result(spec, ERROR, f"Could not ask about {label}: {exc}.")
+
+    service_status = resource.get("status")
+    failure = resource.get("failureReason")
+    expected = recipe_model_type(recipe)
+    fits = expected is not None and expected == spec.type
+    status = ACTIVE if service_status == "ACTIVE" else NOT_ACTIVE
+
+    sentences = []
+    if status == ACTIVE:
+        sentences.append(f"The {label} is ACTIVE.")
+    else:
+        reason = f" ({failure})" if failure else ""
+        sentences.append(f"The {label} is {service_status}{reason}, not ACTIVE yet.")
+    recipe_name = recipe.rsplit("/", 1)[-1] if recipe else None
+    if recipe is None:
+        sentences.append(f"Its recipe is unknown{recipe_note}, so its type could not be checked.")
+    elif fits:
+        sentences.append(f"Its recipe {recipe_name} fits the type {spec.type!r}.")
+    elif expected is None:
+        sentences.append(
+            f"Its recipe {recipe_name} answers none of the panels' queries "
+            "(recommendations, personal-ranking, similar-items)."
+        )
+    else:
+        sentences.append(
+            f"Model {spec.name!r} is declared as {spec.type!r}, but its recipe {recipe_name} "
+            f"answers {expected!r} queries: change its type to {expected!r}, or point it to a "
+            f"{spec.type} {spec.resource_type}."
+        )
+    return ModelCheck(
+        name=spec.name, arn=spec.arn, declared_type=spec.type, status=status, recipe=recipe,
+        fits=fits, expected_type=expected, message=" ".join(sentences),
+        service_status=service_status, failure_reason=failure,
+    )
+
+
+def refusal(check: ModelCheck) -> str | None:
+    """Why a model with this check result should not be added, or ``None`` if it may be.
+
+    A campaign still being created may be added when its recipe is known and fits; a missing,
+    failed or unreachable one, or one of the wrong type, may not.
+    """
+    if check.status in (NOT_FOUND, ACCESS_DENIED, REGION_MISMATCH, ERROR):
+        return check.message
+    if check.service_status and ("FAILED" in check.service_status
+                                 or check.service_status.startswith("DELETE")):
+        return check.message
+    if not check.fits:
+        return check.message
+    return None
+
+
+def _campaign_recipe(personalize: Any, campaign: dict[str, Any]) -> tuple[str | None, str]:
+    """The recipe ARN behind a campaign, and a note when it cannot be found."""
+    version_arn = campaign.get("solutionVersionArn")
+    if not version_arn:
+        return None, " (the campaign names no solution version)"
+    try:
+        version = personalize.describe_solution_version(solutionVersionArn=version_arn)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "?")
+        return None, f" (describe_solution_version for {version_arn!r} failed with {code})"
+    return version["solutionVersion"].get("recipeArn"), ""
+
+
+def _from_client_error(spec: ModelSpec, label: str, exc: ClientError) -> ModelCheck:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "")
+    detail = error.get("Message") or str(exc)
+    if code == "ResourceNotFoundException":
+        return _result(
+            spec, NOT_FOUND,
+            f"The {label} of model {spec.name!r} does not exist in region {spec.region!r} "
+            f"({detail}). Create it first, or fix the ARN in the registry.",
+        )
+    if code in _DENIED_CODES:
+        return _result(
+            spec, ACCESS_DENIED,
+            f"Access to the {label} of model {spec.name!r} was denied ({code}: {detail}).",
+        )
+    return _result(
+        spec, ERROR, f"Asking about the {label} of model {spec.name!r} failed ({code}: {detail})."
+    )
+
+
+def _result(spec: ModelSpec, status: str, message: str) -> ModelCheck:
+    return ModelCheck(
+        name=spec.name, arn=spec.arn, declared_type=spec.type, status=status, recipe=None,
+        fits=False, expected_type=None, message=message,
+    )
+
+
+def _personalize_client(spec: ModelSpec, clients: Any) -> Any:
+    if clients is None:
+        clients = _default_clients(spec.arn)
+    elif callable(clients) and not hasattr(clients, "meta"):
+        clients = clients(spec.arn)
+    return getattr(clients, "personalize", clients)
+
+
+def _default_clients(arn: str) -> Any:
+    from videorecs_widgets.clients import clients_for_arn
+
+    return clients_for_arn(arn)
+

@@ -1,0 +1,245 @@
+"""A strict YAML reader and writer for small hand-edited files such as ``models.yaml``.
+
+Reading goes through PyYAML's *safe* composer only (no object construction at all), then walks
+the node tree itself so it can refuse what PyYAML would accept silently:
+
+- tags other than the plain ones (``!!python/object:...``, ``!!binary``, custom ``!tags``);
+- anchors and aliases (pointless in a registry and the way to a "billion laughs" file);
+- duplicate keys in a mapping (PyYAML keeps the last one without a word);
+- more than one document.
+
+Every value comes back as a :class:`Scalar`, :class:`Mapping` or :class:`Sequence` that keeps its
+line number and, for scalars, the original text and whether it was quoted, so callers can say
+"name parsed as the boolean False from 'no'" instead of just seeing ``False``.
+
+Writing (:func:`render_scalar`) quotes every string that YAML 1.1 (PyYAML) *or* YAML 1.2 would
+read as something else (``no``, ``on``, ``10:20``, ``0123``, ``1e3``, ``0o17``, ``~``, ...).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Union
+
+import yaml
+import yaml.constructor
+import yaml.nodes
+
+from videorecs_widgets.errors import RegistryValidationError
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+# Plain values only; anything else is refused with the tag named.
+_ALLOWED_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+
+Node = Union["Scalar", "Mapping", "Sequence"]
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar value with where it came from."""
+
+    value: object  # what YAML 1.1 (PyYAML's safe loader) makes of it
+    text: str  # the text as written, without quotes
+    tag: str  # short tag: "str", "int", "float", "bool", "null" or "timestamp"
+    quoted: bool  # written in quotes (or as a block scalar): always text then
+    line: int  # 1-based
+
+    def reading(self) -> str | None:
+        """How YAML 1.1 read an unquoted value that is not text, or ``None`` for plain text.
+
+        For example ``"the boolean False"`` for ``no`` or ``"the number 620"`` for ``10:20``.
+        """
+        if self.tag == "str":
+            return None
+        if self.tag == "bool":
+            return f"the boolean {self.value}"
+        if self.tag == "null":
+            return "null (no value)"
+        if self.tag == "timestamp":
+            return f"the date {self.value}"
+        form = number_form(self.text)
+        detail = f" (a YAML 1.1 {form} number)" if form else ""
+        return f"the number {self.value!r}{detail}"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A mapping with text keys; ``items`` maps each key to (key line, value)."""
+
+    line: int
+    items: dict[str, tuple[int, Node]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    line: int
+    items: list[Node] = field(default_factory=list)
+
+
+def number_form(text: str) -> str | None:
+    """Name the unusual YAML 1.1 number form of ``text`` (``"sexagesimal (base 60)"`` for
+    ``10:20``, ``"octal"`` for ``010``, ...), or ``None`` for a plain decimal."""
+    body = text.strip().lstrip("+-").replace("_", "")
+    if ":" in body:
+        return "sexagesimal (base 60)"
+    if body.lower().startswith("0x"):
+        return "hexadecimal"
+    if body.lower().startswith("0b"):
+        return "binary"
+    if len(body) > 1 and body.startswith("0") and body.isdigit():
+        return "octal"
+    if "_" in text:
+        return "digit-grouped"
+    return None
+
+
+def load(text: str, source: str) -> Node | None:
+    """Parse one YAML document into located nodes; ``None`` for an empty document.
+
+    Raises :class:`RegistryValidationError` naming ``source`` and the line for YAML syntax
+    errors, more than one document, disallowed tags, aliases and duplicate keys.
+    """
+    try:
+        # compose() would turn an alias into a second reference to the anchored node and lose
+        # the alias's own line, so look for aliases in the event stream first.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise RegistryValidationError(
+                    f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
+                    f"(*{event.anchor}); write the value out instead, the registry does not "
+                    "support anchors and aliases."
+                )
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "not valid YAML"
+        if "expected a single document" in str(exc.context or ""):
+            problem = "holds more than one YAML document (a second '---'); keep one"
+        raise RegistryValidationError(
+            f"Registry {source}{where}: could not read it as YAML: {problem}."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RegistryValidationError(
+            f"Registry {source}: could not read it as YAML: {exc}."
+        ) from None
+    if root is None:
+        return None
+    return _Walker(source).walk(root)
+
+
+class _Walker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.seen: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: yaml.nodes.Node, problem: str) -> RegistryValidationError:
+        return RegistryValidationError(
+            f"Registry {self.source}, line {node.start_mark.line + 1}: {problem}."
+        )
+
+    def walk(self, node: yaml.nodes.Node) -> Node:
+        # load() refused aliases already; this guards the walk against any shared node.
+        if id(node) in self.seen:
+            raise self.fail(node, "uses an anchored value twice; write the value out instead")
+        self.seen.add(id(node))
+        line = node.start_mark.line + 1
+        tag = node.tag[len(_TAG_PREFIX):] if node.tag.startswith(_TAG_PREFIX) else node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == "merge":
+                raise self.fail(node, "uses a merge key ('<<'); write the fields out instead")
+            if tag not in _ALLOWED_SCALAR_TAGS:
+                raise self.fail(node, f"value {node.value!r} has the tag {_short(node.tag)!r}; "
+                                      "only plain values are allowed")
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError) as exc:
+                raise self.fail(
+                    node, f"could not read value {node.value!r} as {tag}: {exc}"
+                ) from None
+            return Scalar(value=value, text=node.value, tag=tag,
+                          quoted=node.style is not None, line=line)
+        if isinstance(node, yaml.SequenceNode):
+            if tag != "seq":
+                raise self.fail(node, f"list has the tag {_short(node.tag)!r}; only plain lists "
+                                      "are allowed")
+            return Sequence(line=line, items=[self.walk(item) for item in node.value])
+        if isinstance(node, yaml.MappingNode):
+            if tag != "map":
+                raise self.fail(node, f"mapping has the tag {_short(node.tag)!r}; only plain "
+                                      "mappings are allowed")
+            return self.walk_mapping(node, line)
+        raise self.fail(node, f"holds an unexpected YAML node {type(node).__name__}")
+
+    def walk_mapping(self, node: yaml.MappingNode, line: int) -> Mapping:
+        items: dict[str, tuple[int, Node]] = {}
+        first_line: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            key = self.walk(key_node)
+            if not isinstance(key, Scalar):
+                raise self.fail(key_node, "uses a list or mapping as a key; keys must be text")
+            # PyYAML would collapse keys that load as the same value ('1' and '01' both as 1).
+            identity = (key.tag, key.value) if key.tag != "str" else ("str", key.text)
+            if identity in first_line:
+                raise self.fail(
+                    key_node,
+                    f"repeats the key {key.text!r} (first at line {first_line[identity]}); "
+                    "a YAML reader would keep only the last one, remove one of them",
+                )
+            first_line[identity] = key.line
+            if key.text in items:  # same text, different reading: cannot happen, but be sure
+                raise self.fail(key_node, f"repeats the key {key.text!r}")
+            items[key.text] = (key.line, self.walk(value_node))
+        return Mapping(line=line, items=items)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_TAG_PREFIX):] if tag.startswith(_TAG_PREFIX) else tag
+
+
+# Strings a YAML 1.2 (core schema) reader would take for numbers, booleans or null even though
+# PyYAML (YAML 1.1) reads them as text: quoted too, so the file means the same to every reader.
+_YAML12_NON_TEXT = re.compile(
+    r"""[-+]?(?:\d+|0o[0-7]+|0x[0-9a-fA-F]+)
+      | [-+]?(?:\.\d+|\d+(?:\.\d*)?)(?:[eE][-+]?\d+)?
+      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+      | true|True|TRUE|false|False|FALSE|null|Null|NULL|~
+      | y|Y|n|N  # booleans in the YAML 1.1 spec, though PyYAML reads them as text
+    """,
+    re.VERBOSE,
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style: str | None = None
+    if any(ch in value for ch in "\n\r\t") or not value.isprintable():
+        style = '"'  # escapes keep control characters and line breaks exact
+    elif _YAML12_NON_TEXT.fullmatch(value):
+        style = "'"
+    # With style None PyYAML's emitter still quotes whatever YAML 1.1 would misread.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def render_scalar(value: str | int) -> str:
+    """One scalar as it should appear after ``key: `` in a block mapping.
+
+    Text is left unquoted only when every YAML reader reads it back as the same text.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"render_scalar takes text or an int, not {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    dumped = yaml.dump({"k": value}, Dumper=_Dumper, allow_unicode=True, width=math.inf,
+                       default_flow_style=False)
+    assert dumped.startswith("k: ") and dumped.endswith("\n"), dumped
+    return dumped[len("k: "):-1]
