@@ -1,0 +1,218 @@
+"""Personalize clients for either backend, and waiting on a resource until it is ACTIVE.
+
+``personalize_clients("local")`` gives ordinary boto3 ``personalize`` and
+``personalize-runtime`` clients whose calls the embedded engine of a workspace folder answers
+(see :mod:`videorecs_widgets.local.protocol`); ``personalize_clients("aws")`` gives the same
+clients for Amazon Personalize. A model's ARN alone says which backend serves it: the
+embedded engine's ARNs have the region ``local``
+(``arn:aws:personalize:local:000000000000:campaign/NAME``), so :func:`clients_for_arn` picks
+(and caches) the right pair for any ARN.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import boto3
+import botocore.session
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError, WaitTimeoutError
+
+Backend = Literal["local", "aws"]
+Progress = Callable[[str, str, float], None]
+
+LOCAL_REGION = "local"
+# Endpoint resolution needs a real region name; no request is ever sent there.
+_LOCAL_ENDPOINT_REGION = "us-east-1"
+_ARN = re.compile(r"^arn:(?P<partition>[^:]+):personalize:(?P<region>[^:]*):(?P<account>[^:]*):"
+                  r"(?P<resource>.+)$")
+
+AWS_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},  # throttling backs off instead of failing
+    connect_timeout=5,
+    read_timeout=60,
+)
+
+
+class PersonalizeClients(NamedTuple):
+    """A ``personalize`` (control plane) and a ``personalize-runtime`` boto3 client."""
+
+    personalize: Any
+    runtime: Any
+
+
+_lock = threading.Lock()
+_local_botocore: botocore.session.Session | None = None
+_cache: dict[tuple[str, str | None, Path | None], PersonalizeClients] = {}
+
+
+def _local_session() -> boto3.session.Session:
+    """A session with dummy static credentials: never sent anywhere, so never real."""
+    global _local_botocore
+    if _local_botocore is None:
+        # One botocore session keeps the loaded service models, so new clients come quickly.
+        _local_botocore = botocore.session.Session()
+    return boto3.session.Session(
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        region_name=_LOCAL_ENDPOINT_REGION,
+        botocore_session=_local_botocore,
+    )
+
+
+def personalize_clients(
+    backend: Backend = "local",
+    *,
+    workspace: str | os.PathLike[str] | None = None,
+    region: str | None = None,
+    session: boto3.session.Session | None = None,
+) -> PersonalizeClients:
+    """New ``personalize`` and ``personalize-runtime`` clients for ``backend``.
+
+    ``"local"``: the embedded engine of ``workspace`` (default: $VIDEORECS_WORKSPACE, else
+    ``.videorecs`` in the current folder); no credentials or network are used. ``"aws"``: Amazon
+    Personalize in ``region`` (default: the session's), with adaptive retries and timeouts.
+    ``session`` is a boto3 session to create the clients from.
+    """
+    if backend == "local":
+        from videorecs_widgets.local.backend import backend_for
+        from videorecs_widgets.local.protocol import attach
+        from videorecs_widgets.local.store import resolve_workspace
+
+        engine = backend_for(resolve_workspace(workspace))
+        config = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
+        with _lock:
+            boto = session or _local_session()
+            endpoint_region = region if region and region != LOCAL_REGION else None
+            clients = [
+                boto.client(service, region_name=endpoint_region or _LOCAL_ENDPOINT_REGION,
+                            config=config)
+                for service in ("personalize", "personalize-runtime")
+            ]
+        return PersonalizeClients(*(attach(client, engine) for client in clients))
+    if backend == "aws":
+        boto = session or boto3.session.Session()
+        with _lock:
+            return PersonalizeClients(
+                boto.client("personalize", region_name=region, config=AWS_CONFIG),
+                boto.client("personalize-runtime", region_name=region, config=AWS_CONFIG),
+            )
+    raise InvalidParameterError(
+        f"Creating Personalize clients for backend {backend!r} failed: use 'local' (the "
+        "embedded engine) or 'aws'."
+    )
+
+
+def _parse_arn(arn: str) -> re.Match[str]:
+    match = _ARN.match(arn or "")
+    if match is None:
+        raise InvalidParameterError(
+            f"{arn!r} is not a Personalize ARN (arn:aws:personalize:REGION:ACCOUNT:KIND/NAME)."
+        )
+    return match
+
+
+def backend_for_arn(arn: str) -> Backend:
+    """``"local"`` for the embedded engine's ARNs (region ``local``), else ``"aws"``."""
+    return "local" if _parse_arn(arn)["region"] == LOCAL_REGION else "aws"
+
+
+def clients_for_arn(
+    arn: str, *, workspace: str | os.PathLike[str] | None = None
+) -> PersonalizeClients:
+    """The clients serving ``arn``, created once per (backend, region, workspace) and reused."""
+    backend = backend_for_arn(arn)
+    if backend == "local":
+        from videorecs_widgets.local.store import resolve_workspace
+
+        key: tuple[str, str | None, Path | None] = ("local", None, resolve_workspace(workspace))
+    else:
+        key = ("aws", _parse_arn(arn)["region"] or None, None)
+    clients = _cache.get(key)
+    if clients is None:
+        clients = personalize_clients(backend, workspace=workspace, region=key[1])
+        clients = _cache.setdefault(key, clients)
+    return clients
+
+
+# How to describe each kind of resource: (operation, ARN parameter, response key).
+_DESCRIBE = {
+    "dataset-group": ("describe_dataset_group", "datasetGroupArn", "datasetGroup"),
+    "dataset": ("describe_dataset", "datasetArn", "dataset"),
+    "dataset-import-job": ("describe_dataset_import_job", "datasetImportJobArn",
+                           "datasetImportJob"),
+    "solution": ("describe_solution", "solutionArn", "solution"),
+    "solution-version": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
+    "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "filter": ("describe_filter", "filterArn", "filter"),
+    "recommender": ("describe_recommender", "recommenderArn", "recommender"),
+    "event-tracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
+    "batch-inference-job": ("describe_batch_inference_job", "batchInferenceJobArn",
+                            "batchInferenceJob"),
+}
+
+
+def resource_kind(arn: str) -> str:
+    """The kind of resource an ARN names (``solution-version`` for ``solution/NAME/ID``)."""
+    kind, _, rest = _parse_arn(arn)["resource"].partition("/")
+    if kind == "solution" and "/" in rest:
+        return "solution-version"
+    return kind
+
+
+def wait_until_active(
+    client: Any,
+    arn: str,
+    *,
+    timeout: float = 3600.0,
+    poll: float | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Describe ``arn`` until it is ACTIVE and return that description (the inner dict).
+
+    Works for dataset groups, datasets, import jobs, solutions, solution versions, campaigns
+    and filters (and recommenders, event trackers, batch inference jobs on AWS).
+    ``progress(arn, status, elapsed_seconds)`` is called after every describe. Polls every
+    ``poll`` seconds (default: 0.05 s growing to 1 s for the embedded engine, 15 s for AWS).
+    Raises :class:`ResourceFailedError` with the failureReason when the resource ends
+    ``CREATE FAILED`` (or is being deleted), :class:`WaitTimeoutError` after ``timeout``.
+    """
+    kind = resource_kind(arn)
+    if kind not in _DESCRIBE:
+        raise InvalidParameterError(
+            f"Waiting on {arn!r} is not possible: a {kind!r} has no status to wait for "
+            f"(kinds with one: {', '.join(sorted(_DESCRIBE))})."
+        )
+    operation, parameter, key = _DESCRIBE[kind]
+    local = backend_for_arn(arn) == "local"
+    interval = poll if poll is not None else (0.05 if local else 15.0)
+    started = time.monotonic()
+    while True:
+        resource = getattr(client, operation)(**{parameter: arn})[key]
+        status = resource.get("status", "ACTIVE")
+        elapsed = time.monotonic() - started
+        if progress is not None:
+            progress(arn, status, elapsed)
+        if status == "ACTIVE":
+            return resource
+        if status.endswith("FAILED") or status.startswith("DELETE"):
+            reason = resource.get("failureReason") or "no reason given"
+            raise ResourceFailedError(
+                f"The {kind} {arn} ended {status} after {elapsed:.1f} s: {reason}"
+            )
+        if elapsed >= timeout:
+            raise WaitTimeoutError(
+                f"The {kind} {arn} was still {status} after {elapsed:.0f} s (timeout "
+                f"{timeout:g} s); wait longer or check it in the console."
+            )
+        time.sleep(min(interval, max(timeout - elapsed, 0.0)))
+        if local and poll is None:
+            interval = min(interval * 1.5, 1.0)

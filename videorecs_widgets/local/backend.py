@@ -1,0 +1,1227 @@
+"""The embedded Personalize service: its resources, their lifecycle, and the operations on them.
+
+Methods are named after the API's operations in snake_case (``create_campaign``,
+``get_recommendations``) and take and return snake_case dicts; the protocol module translates
+the wire format. One :class:`PersonalizeBackend` serves one workspace folder in a process
+(:func:`backend_for`), shared by every client of that workspace.
+
+Lifecycle. A create returns at once. Dataset groups, datasets, solutions and filters need no
+work and pass ``CREATE PENDING`` -> ``CREATE IN_PROGRESS`` -> ``ACTIVE`` within the call. Import
+jobs, solution versions and campaigns do their work (reading data, training, loading the model)
+in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureReason``. Every
+status change goes through :data:`TRANSITIONS`. A resource left in progress by a process that
+ended (a restarted kernel) is marked ``CREATE FAILED`` by the next process that reads the state.
+
+Decisions where the service does more than a laptop should:
+
+- ``performAutoTraining`` is accepted (the service turns it on by default) but no automatic
+  training is ever scheduled, and describe_solution reports it as ``false``.
+- ``performHPO`` and ``performAutoML`` are refused with InvalidInputException: the results
+  would differ from what the flag promises.
+- ``trainingMode`` ``UPDATE`` retrains fully on the current data, like ``FULL``.
+- Deletes take effect at once (no ``DELETE PENDING``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from videorecs_widgets.errors import EngineError
+from videorecs_widgets.local import filters as filter_lang
+from videorecs_widgets.local.exceptions import (
+    InvalidInputException,
+    InvalidNextTokenException,
+    LimitExceededException,
+    ModelFileException,
+    ResourceAlreadyExistsException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+)
+from videorecs_widgets.local.importer import (
+    ImportFailed,
+    check_schema_for_dataset_type,
+    load_csv,
+    parse_schema,
+    read_location,
+)
+from videorecs_widgets.local.store import STATE_VERSION, WorkspaceStore, atomic_write_bytes
+
+REGION = "local"
+ACCOUNT = "000000000000"
+MAX_RESULTS = 500  # numResults and inputList limits of the runtime API
+DEFAULT_NUM_RESULTS = 25
+MAX_TRAININGS_IN_PROGRESS = 20  # the service's quota for concurrent solution version creation
+MIN_INTERACTIONS = 1000  # the service's minimum data for training
+MIN_USERS = 25  # ... users with at least two interactions each
+RECIPE_CREATED = 1559347200.0  # recipes have a fixed creation time (2019-06-01)
+
+ACTIVE = "ACTIVE"
+CREATE_PENDING = "CREATE PENDING"
+CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
+CREATE_FAILED = "CREATE FAILED"
+
+# Every status change of every resource goes through this table.
+TRANSITIONS: dict[str | None, tuple[str, ...]] = {
+    None: (CREATE_PENDING,),
+    CREATE_PENDING: (CREATE_IN_PROGRESS, CREATE_FAILED),
+    CREATE_IN_PROGRESS: (ACTIVE, CREATE_FAILED),
+    ACTIVE: (),
+    CREATE_FAILED: (),
+}
+IN_PROGRESS = (CREATE_PENDING, CREATE_IN_PROGRESS)
+
+
+def make_arn(resource: str) -> str:
+    return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{resource}"
+
+
+# --------------------------------------------------------------------------- resources
+
+
+@dataclass
+class Resource:
+    """Fields shared by every resource; subclasses add theirs and build their ARN."""
+
+    kind: ClassVar[str]
+    arn_key: ClassVar[str]
+    name: str
+    arn: str = ""
+    created: float = field(default_factory=time.time)
+    updated: float = 0.0
+    status: str | None = None
+    failure_reason: str | None = None
+    worker_pid: int | None = None
+    tags: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.arn:
+            self.arn = self.build_arn()
+        self.updated = self.updated or self.created
+
+    def build_arn(self) -> str:
+        return make_arn(f"{self.kind}/{self.name}")
+
+    def base(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            self.arn_key: self.arn,
+            "status": self.status,
+            "creation_date_time": self.created,
+            "last_updated_date_time": self.updated,
+            "failure_reason": self.failure_reason,
+        }
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        return self.base()
+
+
+@dataclass
+class DatasetGroup(Resource):
+    kind: ClassVar[str] = "dataset-group"
+    arn_key: ClassVar[str] = "dataset_group_arn"
+    role_arn: str | None = None
+    kms_key_arn: str | None = None
+    domain: str | None = None
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"domain": self.domain}
+        if full:
+            out |= {"role_arn": self.role_arn, "kms_key_arn": self.kms_key_arn}
+        return out
+
+
+@dataclass
+class Schema(Resource):
+    kind: ClassVar[str] = "schema"
+    arn_key: ClassVar[str] = "schema_arn"
+    schema: str = ""
+    domain: str | None = None
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"domain": self.domain}
+        del out["status"], out["failure_reason"]
+        if full:
+            out["schema"] = self.schema
+        return out
+
+
+@dataclass
+class Dataset(Resource):
+    kind: ClassVar[str] = "dataset"
+    arn_key: ClassVar[str] = "dataset_arn"
+    dataset_group_arn: str = ""
+    dataset_type: str = ""
+    schema_arn: str = ""
+    data_rows: int = 0
+
+    def build_arn(self) -> str:
+        group = self.dataset_group_arn.rsplit("/", 1)[-1]
+        return make_arn(f"dataset/{group}/{self.dataset_type}")
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"dataset_type": self.dataset_type}
+        del out["failure_reason"]
+        if full:
+            out |= {"dataset_group_arn": self.dataset_group_arn, "schema_arn": self.schema_arn}
+        return out
+
+
+@dataclass
+class DatasetImportJob(Resource):
+    kind: ClassVar[str] = "dataset-import-job"
+    arn_key: ClassVar[str] = "dataset_import_job_arn"
+    dataset_arn: str = ""
+    data_location: str = ""
+    role_arn: str | None = None
+    import_mode: str = "FULL"
+    publish_attribution_metrics_to_s3: bool | None = None
+    rows: int | None = None
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"job_name": self.name, "import_mode": self.import_mode}
+        del out["name"]
+        if full:
+            out |= {
+                "dataset_arn": self.dataset_arn,
+                "data_source": {"data_location": self.data_location},
+                "role_arn": self.role_arn,
+                "publish_attribution_metrics_to_s3": self.publish_attribution_metrics_to_s3,
+            }
+        return out
+
+
+@dataclass
+class Solution(Resource):
+    kind: ClassVar[str] = "solution"
+    arn_key: ClassVar[str] = "solution_arn"
+    recipe_arn: str = ""
+    dataset_group_arn: str = ""
+    event_type: str | None = None
+    solution_config: dict | None = None
+    latest_version_arn: str | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "perform_hpo": False,
+            "perform_auto_ml": False,
+            "recipe_arn": self.recipe_arn,
+            "dataset_group_arn": self.dataset_group_arn,
+            "event_type": self.event_type,
+            "solution_config": self.solution_config,
+        }
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"recipe_arn": self.recipe_arn}
+        del out["failure_reason"]
+        if full:
+            out |= self.settings() | {
+                "perform_auto_training": False,
+                "perform_incremental_update": False,
+            }
+        return out
+
+
+@dataclass
+class SolutionVersion(Resource):
+    kind: ClassVar[str] = "solution-version"
+    arn_key: ClassVar[str] = "solution_version_arn"
+    solution_arn: str = ""
+    settings: dict = field(default_factory=dict)  # the solution's settings when training began
+    training_mode: str = "FULL"
+    training_seconds: float | None = None
+    metrics: dict | None = None
+
+    def build_arn(self) -> str:
+        return f"{self.solution_arn}/{uuid.uuid4().hex[:8]}"
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"training_mode": self.training_mode, "training_type": "MANUAL"}
+        del out["name"]
+        if full:
+            hours = None if self.training_seconds is None else self.training_seconds / 3600
+            out |= self.settings | {
+                "name": self.name,
+                "solution_arn": self.solution_arn,
+                "training_hours": hours,
+                "perform_incremental_update": False,
+            }
+        return out
+
+
+@dataclass
+class Campaign(Resource):
+    kind: ClassVar[str] = "campaign"
+    arn_key: ClassVar[str] = "campaign_arn"
+    solution_version_arn: str = ""
+    min_provisioned_tps: int = 1
+    campaign_config: dict | None = None
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base()
+        if full:
+            out |= {
+                "solution_version_arn": self.solution_version_arn,
+                "min_provisioned_tps": self.min_provisioned_tps,
+                "campaign_config": self.campaign_config,
+            }
+        return out
+
+
+@dataclass
+class Filter(Resource):
+    kind: ClassVar[str] = "filter"
+    arn_key: ClassVar[str] = "filter_arn"
+    dataset_group_arn: str = ""
+    filter_expression: str = ""
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        out = self.base() | {"dataset_group_arn": self.dataset_group_arn}
+        if full:
+            out["filter_expression"] = self.filter_expression
+        return out
+
+
+KINDS: dict[str, type[Resource]] = {
+    cls.kind: cls
+    for cls in (DatasetGroup, Schema, Dataset, DatasetImportJob, Solution, SolutionVersion,
+                Campaign, Filter)
+}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - alive, owned by someone else
+        return True
+    return True
+
+
+class _TrainingFailed(EngineError):
+    """Training could not run; the message is the solution version's failureReason."""
+
+
+# --------------------------------------------------------------------------- the backend
+
+
+class PersonalizeBackend:
+    """All resources of one workspace, and the control-plane and runtime operations."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.store = WorkspaceStore(workspace)
+        self._lock = threading.RLock()
+        self._resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
+        self._models: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._model_lock = threading.Lock()
+        self._frames: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+        self._derived: dict[tuple, Any] = {}
+        self._threads: list[threading.Thread] = []
+        self.s3_client: Callable[[], Any] | None = None  # tests may pass their own S3 client
+
+    # ---- state -------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        if not self.store.changed_on_disk():
+            return
+        state = self.store.load()
+        if state.get("version", STATE_VERSION) != STATE_VERSION:
+            raise EngineError(
+                f"The engine state in {str(self.store.state_path)!r} has version "
+                f"{state.get('version')!r}; this library reads version {STATE_VERSION}."
+            )
+        resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
+        for kind, entries in state.get("resources", {}).items():
+            cls = KINDS[kind]
+            for arn, values in entries.items():
+                resources[kind][arn] = cls(**values)
+        self._resources = resources
+        self._fail_orphans()
+
+    def _fail_orphans(self) -> bool:
+        """Mark as failed what a process that has ended left in progress."""
+        changed = False
+        for entries in self._resources.values():
+            for resource in entries.values():
+                pid = resource.worker_pid
+                if resource.status in IN_PROGRESS and pid and pid != os.getpid() and not (
+                    _pid_alive(pid)
+                ):
+                    self._transition(
+                        resource, CREATE_FAILED,
+                        f"The process (pid {pid}) that was creating this resource ended before "
+                        "it finished; delete it and create it again.",
+                    )
+                    changed = True
+        return changed
+
+    def _save(self) -> None:
+        state = {
+            "version": STATE_VERSION,
+            "resources": {
+                kind: {arn: dataclasses.asdict(r) for arn, r in entries.items()}
+                for kind, entries in self._resources.items()
+            },
+        }
+        self.store.save(state)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock:
+            self._sync()
+            yield
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._lock, self.store.locked():
+            self._sync()
+            yield
+            self._save()
+
+    def _transition(self, resource: Resource, status: str, reason: str | None = None) -> None:
+        if status not in TRANSITIONS[resource.status]:
+            raise EngineError(
+                f"{resource.kind} {resource.arn!r} cannot go from {resource.status!r} to "
+                f"{status!r}."
+            )
+        resource.status = status
+        resource.failure_reason = reason
+        resource.updated = time.time()
+        if status not in IN_PROGRESS:
+            resource.worker_pid = None
+
+    def _get(self, kind: str, arn: str) -> Any:
+        resource = self._resources[kind].get(arn)
+        if resource is None:
+            raise ResourceNotFoundException.for_arn(arn)
+        return resource
+
+    def _add(self, resource: Resource) -> None:
+        if resource.arn in self._resources[resource.kind]:
+            raise ResourceAlreadyExistsException.for_arn(resource.arn)
+        self._transition(resource, CREATE_PENDING)
+        resource.worker_pid = os.getpid()
+        self._resources[resource.kind][resource.arn] = resource
+
+    def _activate_now(self, resource: Resource) -> None:
+        self._transition(resource, CREATE_IN_PROGRESS)
+        self._transition(resource, ACTIVE)
+
+    def _children(self, kind: str, attribute: str, arn: str) -> list[Any]:
+        return [r for r in self._resources[kind].values() if getattr(r, attribute) == arn]
+
+    def _start(self, work: Callable[[str], None], arn: str) -> None:
+        thread = threading.Thread(target=work, args=(arn,), daemon=True,
+                                  name=f"videorecs-engine {arn.rsplit(':', 1)[-1]}")
+        self._threads.append(thread)
+        thread.start()
+
+    def wait_for_background_work(self, timeout: float | None = None) -> None:
+        """Join the threads this backend started (tests and benchmarks use it before exit)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+
+    @staticmethod
+    def _page(items: list[dict], key: str, next_token: str | None,
+              max_results: int | None) -> dict[str, Any]:
+        start = 0
+        if next_token:
+            if not next_token.isdigit() or int(next_token) > len(items):
+                raise InvalidNextTokenException(f"The next token {next_token!r} is not valid.")
+            start = int(next_token)
+        size = max_results or 100
+        out: dict[str, Any] = {key: items[start:start + size]}
+        if start + size < len(items):
+            out["next_token"] = str(start + size)
+        return out
+
+    def _list(self, kind: str, key: str, next_token: str | None, max_results: int | None,
+              where: Callable[[Any], bool] = lambda r: True) -> dict[str, Any]:
+        with self._reading():
+            resources = sorted(
+                (r for r in self._resources[kind].values() if where(r)), key=lambda r: r.created
+            )
+            items = [r.to_dict(full=False) for r in resources]
+        return self._page(items, key, next_token, max_results)
+
+    # ---- dataset groups ----------------------------------------------------------------
+
+    def create_dataset_group(self, name: str, role_arn: str | None = None,
+                             kms_key_arn: str | None = None, domain: str | None = None,
+                             tags: list | None = None) -> dict[str, Any]:
+        if domain:
+            raise InvalidInputException(
+                f"Domain dataset groups ({domain!r}) are not handled by the embedded engine; "
+                "create a custom dataset group (no domain)."
+            )
+        with self._writing():
+            group = DatasetGroup(name=name, role_arn=role_arn, kms_key_arn=kms_key_arn,
+                                 tags=tags or [])
+            self._add(group)
+            self._activate_now(group)
+        return {"dataset_group_arn": group.arn}
+
+    def describe_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"dataset_group": self._get("dataset-group", dataset_group_arn).to_dict()}
+
+    def list_dataset_groups(self, next_token: str | None = None,
+                            max_results: int | None = None) -> dict[str, Any]:
+        return self._list("dataset-group", "dataset_groups", next_token, max_results)
+
+    def delete_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("dataset-group", dataset_group_arn)
+            for kind in ("dataset", "solution", "filter"):
+                users = self._children(kind, "dataset_group_arn", dataset_group_arn)
+                if users:
+                    raise ResourceInUseException(
+                        f"Resource Arn {dataset_group_arn} is in use: delete its {kind}s first "
+                        f"({', '.join(sorted(u.arn for u in users))})."
+                    )
+            del self._resources["dataset-group"][dataset_group_arn]
+        return {}
+
+    # ---- schemas ---------------------------------------------------------------------------
+
+    def create_schema(self, name: str, schema: str, domain: str | None = None) -> dict[str, Any]:
+        parse_schema(schema)
+        if domain:
+            raise InvalidInputException(
+                f"Domain schemas ({domain!r}) are not handled by the embedded engine."
+            )
+        with self._writing():
+            resource = Schema(name=name, schema=schema)
+            self._add(resource)
+            self._activate_now(resource)
+        return {"schema_arn": resource.arn}
+
+    def describe_schema(self, schema_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"schema": self._get("schema", schema_arn).to_dict()}
+
+    def list_schemas(self, next_token: str | None = None,
+                     max_results: int | None = None) -> dict[str, Any]:
+        return self._list("schema", "schemas", next_token, max_results)
+
+    def delete_schema(self, schema_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("schema", schema_arn)
+            users = self._children("dataset", "schema_arn", schema_arn)
+            if users:
+                raise ResourceInUseException(
+                    f"Resource Arn {schema_arn} is in use by the dataset(s) "
+                    f"{', '.join(sorted(u.arn for u in users))}."
+                )
+            del self._resources["schema"][schema_arn]
+        return {}
+
+    # ---- datasets --------------------------------------------------------------------------
+
+    def create_dataset(self, name: str, schema_arn: str, dataset_group_arn: str,
+                       dataset_type: str, tags: list | None = None) -> dict[str, Any]:
+        dataset_type = dataset_type.upper()
+        if dataset_type not in ("INTERACTIONS", "ITEMS", "USERS"):
+            raise InvalidInputException(
+                f"Dataset type {dataset_type!r} is not handled by the embedded engine; use "
+                "INTERACTIONS, ITEMS or USERS."
+            )
+        with self._writing():
+            group = self._get("dataset-group", dataset_group_arn)
+            if group.status != ACTIVE:
+                raise ResourceInUseException(
+                    f"Dataset group {dataset_group_arn} is {group.status}, not ACTIVE."
+                )
+            schema = self._get("schema", schema_arn)
+            check_schema_for_dataset_type(parse_schema(schema.schema), dataset_type)
+            dataset = Dataset(name=name, dataset_group_arn=dataset_group_arn,
+                              dataset_type=dataset_type, schema_arn=schema_arn, tags=tags or [])
+            self._add(dataset)
+            self._activate_now(dataset)
+        return {"dataset_arn": dataset.arn}
+
+    def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"dataset": self._get("dataset", dataset_arn).to_dict()}
+
+    def list_datasets(self, dataset_group_arn: str | None = None, next_token: str | None = None,
+                      max_results: int | None = None) -> dict[str, Any]:
+        return self._list("dataset", "datasets", next_token, max_results,
+                          lambda r: dataset_group_arn in (None, r.dataset_group_arn))
+
+    def delete_dataset(self, dataset_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("dataset", dataset_arn)
+            busy = [j for j in self._children("dataset-import-job", "dataset_arn", dataset_arn)
+                    if j.status in IN_PROGRESS]
+            if busy:
+                raise ResourceInUseException(
+                    f"Resource Arn {dataset_arn} is in use by the import job {busy[0].arn}, "
+                    "which has not finished."
+                )
+            del self._resources["dataset"][dataset_arn]
+        with contextlib.suppress(FileNotFoundError):
+            self.store.data_path(dataset_arn).unlink()
+        return {}
+
+    # ---- dataset import jobs ---------------------------------------------------------------
+
+    def create_dataset_import_job(self, job_name: str, dataset_arn: str, data_source: dict,
+                                  role_arn: str | None = None, tags: list | None = None,
+                                  import_mode: str | None = None,
+                                  publish_attribution_metrics_to_s3: bool | None = None,
+                                  ) -> dict[str, Any]:
+        location = (data_source or {}).get("data_location")
+        if not location:
+            raise InvalidInputException("dataSource.dataLocation is required.")
+        with self._writing():
+            dataset = self._get("dataset", dataset_arn)
+            busy = [j for j in self._children("dataset-import-job", "dataset_arn", dataset_arn)
+                    if j.status in IN_PROGRESS]
+            if busy:
+                raise ResourceInUseException(
+                    f"Resource Arn {dataset_arn} is in use by the import job {busy[0].arn}; "
+                    "wait until it finishes."
+                )
+            job = DatasetImportJob(name=job_name, dataset_arn=dataset.arn,
+                                   data_location=location, role_arn=role_arn,
+                                   import_mode=import_mode or "FULL",
+                                   publish_attribution_metrics_to_s3=(
+                                       publish_attribution_metrics_to_s3),
+                                   tags=tags or [])
+            self._add(job)
+        self._start(self._run_import, job.arn)
+        return {"dataset_import_job_arn": job.arn}
+
+    def _run_import(self, arn: str) -> None:
+        with self._writing():
+            job = self._resources["dataset-import-job"].get(arn)
+            if job is None:
+                return
+            self._transition(job, CREATE_IN_PROGRESS)
+            dataset = self._resources["dataset"].get(job.dataset_arn)
+            schema = self._resources["schema"].get(dataset.schema_arn) if dataset else None
+        try:
+            if dataset is None or schema is None:
+                raise ImportFailed(f"The dataset {job.dataset_arn} no longer exists.")
+            fields = parse_schema(schema.schema)
+            frame = load_csv(read_location(job.data_location, s3_client=self.s3_client),
+                             fields, job.data_location)
+            if frame.empty:
+                raise ImportFailed(f"Data at {job.data_location!r} has a header but no rows.")
+            path = self.store.data_path(dataset.arn)
+            if job.import_mode == "INCREMENTAL" and path.exists():
+                frame = pd.concat([self._read_frame(path), frame], ignore_index=True)
+            atomic_write_bytes(path, frame.to_csv(index=False).encode("utf-8"))
+            reason = None
+        except ImportFailed as exc:
+            reason = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure must end the job, with its cause
+            reason = f"The import failed unexpectedly: {type(exc).__name__}: {exc}"
+        with self._writing():
+            job = self._resources["dataset-import-job"].get(arn)
+            if job is None:
+                return
+            if reason is None:
+                job.rows = len(frame)
+                if job.dataset_arn in self._resources["dataset"]:
+                    dataset = self._resources["dataset"][job.dataset_arn]
+                    dataset.data_rows = len(frame)
+                    dataset.updated = time.time()
+                self._transition(job, ACTIVE)
+            else:
+                self._transition(job, CREATE_FAILED, reason)
+
+    def describe_dataset_import_job(self, dataset_import_job_arn: str) -> dict[str, Any]:
+        with self._reading():
+            job = self._get("dataset-import-job", dataset_import_job_arn)
+            return {"dataset_import_job": job.to_dict()}
+
+    def list_dataset_import_jobs(self, dataset_arn: str | None = None,
+                                 next_token: str | None = None,
+                                 max_results: int | None = None) -> dict[str, Any]:
+        return self._list("dataset-import-job", "dataset_import_jobs", next_token, max_results,
+                          lambda r: dataset_arn in (None, r.dataset_arn))
+
+    # ---- data ------------------------------------------------------------------------------
+
+    def _read_frame(self, path: Path) -> pd.DataFrame:
+        """A dataset's stored data, cached until the file changes."""
+        st = path.stat()
+        signature = (st.st_mtime_ns, st.st_size)
+        cached = self._frames.get(str(path))
+        if cached and cached[0] == signature:
+            return cached[1]
+        frame = pd.read_csv(path, dtype={"USER_ID": str, "ITEM_ID": str, "EVENT_TYPE": str},
+                            keep_default_na=False, na_values=[""])
+        self._frames[str(path)] = (signature, frame)
+        return frame
+
+    def _group_frame(self, dataset_group_arn: str, dataset_type: str) -> pd.DataFrame | None:
+        datasets = [d for d in self._children("dataset", "dataset_group_arn", dataset_group_arn)
+                    if d.dataset_type == dataset_type]
+        if not datasets:
+            return None
+        path = self.store.data_path(datasets[0].arn)
+        return self._read_frame(path) if path.exists() else None
+
+    # ---- solutions ---------------------------------------------------------------------
+
+    def create_solution(self, name: str, dataset_group_arn: str, recipe_arn: str | None = None,
+                        perform_hpo: bool | None = None, perform_auto_ml: bool | None = None,
+                        perform_auto_training: bool | None = None,
+                        perform_incremental_update: bool | None = None,
+                        event_type: str | None = None, solution_config: dict | None = None,
+                        tags: list | None = None) -> dict[str, Any]:
+        from videorecs_widgets.local.recipes import RECIPES
+
+        if perform_hpo or perform_auto_ml or perform_incremental_update:
+            flag = ("performHPO" if perform_hpo else "performAutoML" if perform_auto_ml
+                    else "performIncrementalUpdate")
+            raise InvalidInputException(
+                f"{flag} is not handled by the embedded engine: it trains each recipe with the "
+                "given or default hyperparameters. Leave it false."
+            )
+        if not recipe_arn:
+            raise InvalidInputException("recipeArn is required (AutoML is not handled).")
+        if recipe_arn not in RECIPES:
+            raise InvalidInputException(
+                f"Recipe {recipe_arn!r} is not available in the embedded engine; available: "
+                f"{', '.join(sorted(RECIPES))}."
+            )
+        with self._writing():
+            self._get("dataset-group", dataset_group_arn)
+            solution = Solution(name=name, recipe_arn=recipe_arn,
+                                dataset_group_arn=dataset_group_arn, event_type=event_type,
+                                solution_config=solution_config, tags=tags or [])
+            self._add(solution)
+            self._activate_now(solution)
+        return {"solution_arn": solution.arn}
+
+    def describe_solution(self, solution_arn: str) -> dict[str, Any]:
+        with self._reading():
+            solution = self._get("solution", solution_arn)
+            out = solution.to_dict()
+            latest = self._resources["solution-version"].get(solution.latest_version_arn or "")
+            if latest is not None:
+                out["latest_solution_version"] = latest.to_dict(full=False)
+            return {"solution": out}
+
+    def list_solutions(self, dataset_group_arn: str | None = None, next_token: str | None = None,
+                       max_results: int | None = None) -> dict[str, Any]:
+        return self._list("solution", "solutions", next_token, max_results,
+                          lambda r: dataset_group_arn in (None, r.dataset_group_arn))
+
+    def delete_solution(self, solution_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("solution", solution_arn)
+            versions = self._children("solution-version", "solution_arn", solution_arn)
+            for version in versions:
+                campaigns = self._children("campaign", "solution_version_arn", version.arn)
+                if campaigns:
+                    raise ResourceInUseException(
+                        f"Resource Arn {solution_arn} is in use by the campaign "
+                        f"{campaigns[0].arn}; delete the campaign first."
+                    )
+                if version.status in IN_PROGRESS:
+                    raise ResourceInUseException(
+                        f"Resource Arn {solution_arn} is in use: its solution version "
+                        f"{version.arn} is still training."
+                    )
+            for version in versions:
+                del self._resources["solution-version"][version.arn]
+            del self._resources["solution"][solution_arn]
+        for version in versions:
+            with contextlib.suppress(FileNotFoundError):
+                self.store.model_path(version.arn).unlink()
+        return {}
+
+    # ---- solution versions ---------------------------------------------------------------
+
+    def create_solution_version(self, solution_arn: str, name: str | None = None,
+                                training_mode: str | None = None,
+                                tags: list | None = None) -> dict[str, Any]:
+        with self._writing():
+            solution = self._get("solution", solution_arn)
+            busy = [v for v in self._resources["solution-version"].values()
+                    if v.status in IN_PROGRESS]
+            if len(busy) >= MAX_TRAININGS_IN_PROGRESS:
+                raise LimitExceededException(
+                    f"{len(busy)} solution versions are already training; the limit is "
+                    f"{MAX_TRAININGS_IN_PROGRESS}. Wait for one to finish."
+                )
+            datasets = self._children("dataset", "dataset_group_arn", solution.dataset_group_arn)
+            importing = [j for d in datasets
+                         for j in self._children("dataset-import-job", "dataset_arn", d.arn)
+                         if j.status in IN_PROGRESS]
+            if importing:
+                raise ResourceInUseException(
+                    f"The dataset group {solution.dataset_group_arn} is in use by the import "
+                    f"job {importing[0].arn}; wait until it finishes before training."
+                )
+            version = SolutionVersion(name=name or "", solution_arn=solution_arn,
+                                      settings=solution.settings(),
+                                      training_mode=training_mode or "FULL", tags=tags or [])
+            if not version.name:
+                version.name = version.arn.rsplit("/", 1)[-1]
+            self._add(version)
+            solution.latest_version_arn = version.arn
+        self._start(self._run_training, version.arn)
+        return {"solution_version_arn": version.arn}
+
+    def _training_data(self, version: SolutionVersion) -> tuple[pd.DataFrame, Any, Any]:
+        group = version.settings["dataset_group_arn"]
+        interactions = self._group_frame(group, "INTERACTIONS")
+        if interactions is None:
+            raise _TrainingFailed(
+                f"The dataset group {group} has no imported interactions: create an "
+                "INTERACTIONS dataset and import data into it before training."
+            )
+        event_type = version.settings.get("event_type")
+        if event_type:
+            if "EVENT_TYPE" not in interactions.columns:
+                raise _TrainingFailed(
+                    f"The solution trains on eventType {event_type!r}, but the interactions "
+                    "have no EVENT_TYPE column."
+                )
+            interactions = interactions[interactions["EVENT_TYPE"] == event_type]
+        threshold = (version.settings.get("solution_config") or {}).get("event_value_threshold")
+        if threshold is not None and "EVENT_VALUE" in interactions.columns:
+            interactions = interactions[interactions["EVENT_VALUE"] >= float(threshold)]
+        counts = interactions["USER_ID"].value_counts()
+        users = int((counts >= 2).sum())
+        if len(interactions) < MIN_INTERACTIONS or users < MIN_USERS:
+            scope = f" of event type {event_type!r}" if event_type else ""
+            raise _TrainingFailed(
+                f"There are not enough interactions{scope} to train: {len(interactions)} "
+                f"interactions and {users} users with at least 2 interactions; training needs "
+                f"at least {MIN_INTERACTIONS} interactions and {MIN_USERS} such users."
+            )
+        return (interactions, self._group_frame(group, "ITEMS"),
+                self._group_frame(group, "USERS"))
+
+    def _run_training(self, arn: str) -> None:
+        from videorecs_widgets.local import recipes
+
+        with self._writing():
+            version = self._resources["solution-version"].get(arn)
+            if version is None:
+                return
+            self._transition(version, CREATE_IN_PROGRESS)
+        metrics = None
+        started = time.perf_counter()
+        try:
+            with self._lock:
+                interactions, items, users = self._training_data(version)
+            config = version.settings.get("solution_config") or {}
+            options = {"items": items, "users": users,
+                       "hyperparameters": config.get("algorithm_hyper_parameters") or None,
+                       "seed": 0}
+            recipe = version.settings["recipe_arn"]
+            model = recipes.train(recipe, interactions, **options)
+            metrics = recipes.evaluate(recipe, interactions, **options)
+            model.save(self.store.model_path(arn))  # atomic: temporary file, then rename
+            reason = None
+        except (_TrainingFailed, recipes.TrainingError) as exc:
+            reason = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure must end the version, with its cause
+            reason = f"Training failed unexpectedly: {type(exc).__name__}: {exc}"
+        with self._writing():
+            version = self._resources["solution-version"].get(arn)
+            if version is None:
+                return
+            version.training_seconds = time.perf_counter() - started
+            if reason is None:
+                version.metrics = {k: float(v) for k, v in metrics.items()}
+                self._transition(version, ACTIVE)
+            else:
+                self._transition(version, CREATE_FAILED, reason)
+
+    def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
+        with self._reading():
+            version = self._get("solution-version", solution_version_arn)
+            return {"solution_version": version.to_dict()}
+
+    def list_solution_versions(self, solution_arn: str | None = None,
+                               next_token: str | None = None,
+                               max_results: int | None = None) -> dict[str, Any]:
+        if solution_arn is not None:
+            with self._reading():
+                self._get("solution", solution_arn)
+        return self._list("solution-version", "solution_versions", next_token, max_results,
+                          lambda r: solution_arn in (None, r.solution_arn))
+
+    def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
+        with self._reading():
+            version = self._get("solution-version", solution_version_arn)
+            if version.status != ACTIVE:
+                raise ResourceInUseException(
+                    f"Solution version {solution_version_arn} is {version.status}; its metrics "
+                    "exist once it is ACTIVE."
+                )
+            return {"solution_version_arn": version.arn, "metrics": dict(version.metrics or {})}
+
+    # ---- campaigns -------------------------------------------------------------------------
+
+    def create_campaign(self, name: str, solution_version_arn: str,
+                        min_provisioned_tps: int | None = None,
+                        campaign_config: dict | None = None,
+                        tags: list | None = None) -> dict[str, Any]:
+        with self._writing():
+            version = self._get("solution-version", solution_version_arn)
+            if version.status in IN_PROGRESS:
+                raise ResourceInUseException(
+                    f"Solution version {solution_version_arn} is {version.status}; create the "
+                    "campaign once it is ACTIVE."
+                )
+            if version.status != ACTIVE:
+                raise InvalidInputException(
+                    f"Solution version {solution_version_arn} is {version.status} "
+                    f"({version.failure_reason}); a campaign needs an ACTIVE one."
+                )
+            campaign = Campaign(name=name, solution_version_arn=solution_version_arn,
+                                min_provisioned_tps=min_provisioned_tps or 1,
+                                campaign_config=campaign_config, tags=tags or [])
+            self._add(campaign)
+        self._start(self._run_deploy, campaign.arn)
+        return {"campaign_arn": campaign.arn}
+
+    def _run_deploy(self, arn: str) -> None:
+        with self._writing():
+            campaign = self._resources["campaign"].get(arn)
+            if campaign is None:
+                return
+            self._transition(campaign, CREATE_IN_PROGRESS)
+        try:
+            self._model(campaign.solution_version_arn)
+            reason = None
+        except ModelFileException as exc:
+            reason = exc.message
+        with self._writing():
+            campaign = self._resources["campaign"].get(arn)
+            if campaign is not None:
+                self._transition(campaign, ACTIVE if reason is None else CREATE_FAILED, reason)
+
+    def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"campaign": self._get("campaign", campaign_arn).to_dict()}
+
+    def list_campaigns(self, solution_arn: str | None = None, next_token: str | None = None,
+                       max_results: int | None = None) -> dict[str, Any]:
+        with self._reading():
+            versions = {v.arn: v.solution_arn for v in self._resources["solution-version"].values()}
+        return self._list("campaign", "campaigns", next_token, max_results,
+                          lambda r: solution_arn in (None, versions.get(r.solution_version_arn)))
+
+    def delete_campaign(self, campaign_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("campaign", campaign_arn)
+            del self._resources["campaign"][campaign_arn]
+        return {}
+
+    # ---- filters ---------------------------------------------------------------------------
+
+    def create_filter(self, name: str, dataset_group_arn: str, filter_expression: str,
+                      tags: list | None = None) -> dict[str, Any]:
+        expression = filter_lang.parse_filter_expression(filter_expression)
+        with self._writing():
+            self._get("dataset-group", dataset_group_arn)
+            self._check_filter_fields(expression, dataset_group_arn)
+            resource = Filter(name=name, dataset_group_arn=dataset_group_arn,
+                              filter_expression=filter_expression, tags=tags or [])
+            self._add(resource)
+            self._activate_now(resource)
+        return {"filter_arn": resource.arn}
+
+    def _check_filter_fields(self, expression: filter_lang.FilterExpression, group: str) -> None:
+        fields: dict[str, set[str]] = {}
+        for dataset in self._children("dataset", "dataset_group_arn", group):
+            schema = self._resources["schema"].get(dataset.schema_arn)
+            if schema is not None:
+                fields[dataset.dataset_type] = {f.name.upper() for f in parse_schema(schema.schema)}
+        for name in sorted(expression.item_fields):
+            if "ITEMS" not in fields:
+                raise InvalidInputException(
+                    f"Filter expression {expression.text!r} uses Items.{name}, but the dataset "
+                    f"group {group} has no ITEMS dataset."
+                )
+            if name.upper() not in fields["ITEMS"]:
+                raise InvalidInputException(
+                    f"Filter expression {expression.text!r} uses Items.{name}, which is not a "
+                    f"field of the ITEMS schema ({', '.join(sorted(fields['ITEMS']))})."
+                )
+
+    def describe_filter(self, filter_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"filter": self._get("filter", filter_arn).to_dict()}
+
+    def list_filters(self, dataset_group_arn: str | None = None, next_token: str | None = None,
+                     max_results: int | None = None) -> dict[str, Any]:
+        return self._list("filter", "filters", next_token, max_results,
+                          lambda r: dataset_group_arn in (None, r.dataset_group_arn))
+
+    def delete_filter(self, filter_arn: str) -> dict[str, Any]:
+        with self._writing():
+            self._get("filter", filter_arn)
+            del self._resources["filter"][filter_arn]
+        return {}
+
+    # ---- recipes ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _recipe_dict(info: Any, full: bool) -> dict[str, Any]:
+        out = {
+            "name": info.name,
+            "recipe_arn": info.arn,
+            "status": ACTIVE,
+            "creation_date_time": RECIPE_CREATED,
+            "last_updated_date_time": RECIPE_CREATED,
+        }
+        if full:
+            out |= {
+                "algorithm_arn": info.arn.replace(":recipe/", ":algorithm/"),
+                "description": info.description,
+                "recipe_type": info.recipe_type,
+            }
+        return out
+
+    def list_recipes(self, recipe_provider: str | None = None, next_token: str | None = None,
+                     max_results: int | None = None, domain: str | None = None,
+                     ) -> dict[str, Any]:
+        from videorecs_widgets.local.recipes import RECIPES
+
+        items = [] if domain else [self._recipe_dict(RECIPES[a], False) for a in sorted(RECIPES)]
+        return self._page(items, "recipes", next_token, max_results)
+
+    def describe_recipe(self, recipe_arn: str) -> dict[str, Any]:
+        from videorecs_widgets.local.recipes import RECIPES
+
+        if recipe_arn not in RECIPES:
+            raise ResourceNotFoundException.for_arn(recipe_arn)
+        return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+    # ---- runtime -----------------------------------------------------------------------------
+
+    def _model(self, solution_version_arn: str) -> Any:
+        """The trained model of a solution version, loaded once and reloaded if its file changes."""
+        from videorecs_widgets.local.recipes import TrainedModel
+
+        path = self.store.model_path(solution_version_arn)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise ModelFileException(
+                f"The model file of solution version {solution_version_arn} is missing "
+                f"({path.name!r} in the workspace's models folder); train a new solution version."
+            ) from None
+        signature = (st.st_mtime_ns, st.st_size)
+        cached = self._models.get(solution_version_arn)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        with self._model_lock:
+            try:
+                model = TrainedModel.load(path)
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
+                raise ModelFileException(
+                    f"The model file of solution version {solution_version_arn} "
+                    f"({path.name!r} in the workspace's models folder) cannot be loaded: {exc}. "
+                    "Train a new solution version."
+                ) from None
+            self._models[solution_version_arn] = (signature, model)
+        return model
+
+    def _serving(self, campaign_arn: str | None, recommender_arn: str | None) -> tuple[Any, Any]:
+        if recommender_arn:
+            raise InvalidInputException(
+                f"Recommenders ({recommender_arn}) are not handled by the embedded engine; "
+                "use a campaignArn."
+            )
+        if not campaign_arn:
+            raise InvalidInputException("campaignArn is required.")
+        with self._reading():
+            campaign = self._resources["campaign"].get(campaign_arn)
+            if campaign is None:
+                raise ResourceNotFoundException.for_arn(campaign_arn)
+            if campaign.status != ACTIVE:
+                raise InvalidInputException(
+                    f"Campaign {campaign_arn} is {campaign.status}, not ACTIVE: wait until it "
+                    "is ACTIVE before asking it for recommendations."
+                )
+            version = self._resources["solution-version"].get(campaign.solution_version_arn)
+            if version is None:
+                raise ResourceNotFoundException.for_arn(campaign.solution_version_arn)
+        return version, self._model(version.arn)
+
+    def _filter_sets(self, version: SolutionVersion, user_id: str | None,
+                     filter_arn: str | None, filter_values: dict | None,
+                     ) -> tuple[set[str], set[str] | None]:
+        if not filter_arn:
+            if filter_values:
+                raise InvalidInputException("filterValues were given without a filterArn.")
+            return set(), None
+        group = version.settings["dataset_group_arn"]
+        with self._reading():
+            resource = self._resources["filter"].get(filter_arn)
+            if resource is None:
+                raise ResourceNotFoundException.for_arn(filter_arn)
+            if resource.dataset_group_arn != group:
+                raise InvalidInputException(
+                    f"Filter {filter_arn} belongs to the dataset group "
+                    f"{resource.dataset_group_arn}, not to the campaign's {group}."
+                )
+            items = self._group_frame(group, "ITEMS")
+            interactions = self._group_frame(group, "INTERACTIONS")
+        key = ("filter", filter_arn, resource.updated)
+        expression = self._derived.get(key)
+        if expression is None:
+            expression = self._derived[key] = filter_lang.parse_filter_expression(
+                resource.filter_expression)
+        unknown = sorted(set(filter_values or {}) - expression.params)
+        if unknown:
+            raise InvalidInputException(
+                f"Filter values {unknown!r} do not appear in the filter expression "
+                f"{resource.filter_expression!r}."
+            )
+        index_key = ("items", id(items))
+        index = self._derived.get(index_key)
+        if index is None or index[0] is not items:
+            index = self._derived[index_key] = (items, filter_lang.ItemIndex(items))
+
+        def interacted(event_types: tuple[str, ...] | None) -> set[str]:
+            if user_id is None or interactions is None:
+                return set()
+            history = self._histories(interactions).get(user_id)
+            if history is None:
+                return set()
+            if event_types is None:
+                return set().union(*history.values())
+            return set().union(*(history.get(t, set()) for t in event_types))
+
+        return filter_lang.apply_filter(expression, filter_values=filter_values,
+                                        items=index[1], interacted=interacted)
+
+    def _histories(self, interactions: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
+        """Per user, per event type, the items interacted with (built once per data file)."""
+        key = ("histories", id(interactions))
+        cached = self._derived.get(key)
+        if cached is not None and cached[0] is interactions:
+            return cached[1]
+        types = (interactions["EVENT_TYPE"].fillna("") if "EVENT_TYPE" in interactions.columns
+                 else pd.Series([""] * len(interactions), index=interactions.index))
+        histories: dict[str, dict[str, set[str]]] = {}
+        for (user, event), group in interactions.groupby(
+                [interactions["USER_ID"], types], sort=False)["ITEM_ID"]:
+            histories.setdefault(user, {})[event] = set(group)
+        self._derived[key] = (interactions, histories)
+        return histories
+
+    @staticmethod
+    def _check_count(num_results: int | None, what: str) -> int:
+        count = DEFAULT_NUM_RESULTS if num_results is None else num_results
+        if count > MAX_RESULTS:
+            raise InvalidInputException(
+                f"{what} is {count}; it must be at most {MAX_RESULTS}."
+            )
+        return count
+
+    @staticmethod
+    def _unsupported(**options: Any) -> None:
+        given = sorted(k for k, v in options.items() if v)
+        if given:
+            raise InvalidInputException(
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not handled by the "
+                "embedded engine; leave it out."
+            )
+
+    def get_recommendations(self, campaign_arn: str | None = None, item_id: str | None = None,
+                            user_id: str | None = None, num_results: int | None = None,
+                            context: dict | None = None, filter_arn: str | None = None,
+                            filter_values: dict | None = None,
+                            recommender_arn: str | None = None, promotions: list | None = None,
+                            metadata_columns: dict | None = None) -> dict[str, Any]:
+        self._unsupported(promotions=promotions, metadata_columns=metadata_columns)
+        count = self._check_count(num_results, "numResults")
+        version, model = self._serving(campaign_arn, recommender_arn)
+        recipe_name = version.settings["recipe_arn"].rsplit("/", 1)[-1]
+        kind = model.kind
+        if kind == "ranking":
+            raise InvalidInputException(
+                f"Campaign {campaign_arn} serves the PERSONALIZED_RANKING recipe "
+                f"{recipe_name!r}: call get_personalized_ranking with an inputList instead."
+            )
+        exclude, allowed = self._filter_sets(version, user_id, filter_arn, filter_values)
+        reason = None
+        if kind == "related-items":
+            if not item_id:
+                raise InvalidInputException(
+                    f"Campaign {campaign_arn} serves the RELATED_ITEMS recipe {recipe_name!r}: "
+                    "give an itemId."
+                )
+            pairs = model.similar_items(item_id, count, exclude=exclude, allowed=allowed)
+        else:
+            if not user_id:
+                raise InvalidInputException(
+                    f"Campaign {campaign_arn} serves the USER_PERSONALIZATION recipe "
+                    f"{recipe_name!r}: give a userId"
+                    + (f" (itemId {item_id!r} is for related-items recipes)." if item_id else ".")
+                )
+            pairs = model.recommend(user_id, count, exclude=exclude, allowed=allowed)
+            if recipe_name.endswith("-v2") and model.recommend_is_cold(user_id):
+                reason = ["Popular item"]  # v2 recipes say why an item is there
+        items = []
+        for item, score in pairs:
+            entry: dict[str, Any] = {"item_id": str(item), "score": float(score)}
+            if reason:
+                entry["reason"] = reason
+            items.append(entry)
+        return {"item_list": items, "recommendation_id": f"RID-{uuid.uuid4()}"}
+
+    def get_personalized_ranking(self, campaign_arn: str, input_list: list[str], user_id: str,
+                                 context: dict | None = None, filter_arn: str | None = None,
+                                 filter_values: dict | None = None,
+                                 metadata_columns: dict | None = None) -> dict[str, Any]:
+        self._unsupported(metadata_columns=metadata_columns)
+        self._check_count(len(input_list), "The inputList length")
+        version, model = self._serving(campaign_arn, None)
+        if model.kind != "ranking":
+            raise InvalidInputException(
+                f"Campaign {campaign_arn} serves the recipe "
+                f"{version.settings['recipe_arn'].rsplit('/', 1)[-1]!r}, not a "
+                "PERSONALIZED_RANKING recipe: call get_recommendations instead."
+            )
+        exclude, allowed = self._filter_sets(version, user_id, filter_arn, filter_values)
+        wanted = list(dict.fromkeys(str(i) for i in input_list))
+        ranked = [(str(i), float(s)) for i, s in model.rank(user_id, wanted)]
+        placed = {i for i, _ in ranked}
+        # Items the model never saw go to the end, in the order given, as the service does.
+        ranked += [(i, 0.0) for i in wanted if i not in placed]
+        items = [{"item_id": i, "score": s} for i, s in ranked
+                 if i not in exclude and (allowed is None or i in allowed)]
+        return {"personalized_ranking": items, "recommendation_id": f"RID-{uuid.uuid4()}"}
+
+
+# --------------------------------------------------------------------------- one per workspace
+
+_BACKENDS: dict[Path, PersonalizeBackend] = {}
+_BACKENDS_LOCK = threading.Lock()
+
+
+def backend_for(workspace: Path) -> PersonalizeBackend:
+    """The process's backend for a (resolved) workspace folder, created on first use."""
+    with _BACKENDS_LOCK:
+        backend = _BACKENDS.get(workspace)
+        if backend is None:
+            backend = _BACKENDS[workspace] = PersonalizeBackend(workspace)
+        return backend

@@ -1,0 +1,357 @@
+"""Personalize filter expressions: parsing, and applying them to a list of candidate items.
+
+The part of the language the engine handles (anything else is refused when the filter is
+created, with a message naming the part, never ignored)::
+
+    expression := block ( "|" block )*
+    block      := ( "INCLUDE" | "EXCLUDE" ) "ItemID" "WHERE" condition ( "AND" condition )*
+    condition  := "Items." FIELD ( "IN" | "NOT IN" ) "(" values ")"
+                | "Items." FIELD ( "=" | "<" | "<=" | ">" | ">=" ) value
+                | "Interactions.EVENT_TYPE" "IN" "(" values ")"      (EXCLUDE blocks only)
+    values     := value ( "," value )*   ;   value := "text" | number | $PARAM
+
+``Interactions.EVENT_TYPE IN ("*")`` means any interaction of the user. An item field holding
+several values joined with "|" (like GENRES) matches ``IN`` when any of its values is listed.
+
+Blocks apply one after the other: INCLUDE keeps only the items that match, EXCLUDE drops them.
+As the service documents, a block whose ``$PARAM`` has no value in ``filterValues`` is skipped
+when it EXCLUDEs, and is an error when it INCLUDEs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from videorecs_widgets.local.exceptions import InvalidInputException
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<string>"(?:[^"\\]|\\.)*")
+      | (?P<param>\$[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<number>-?\d+(?:\.\d+)?)
+      | (?P<op><=|>=|<|>|=)
+      | (?P<punct>[(),|])
+      | (?P<word>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
+    )""",
+    re.VERBOSE,
+)
+
+_COMPARISONS = ("=", "<", "<=", ">", ">=")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A literal (text or number) or a ``$PARAM`` placeholder."""
+
+    literal: str | None = None
+    param: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str  # "Items" or "Interactions"
+    field: str
+    op: str  # "IN", "NOT IN" or a comparison
+    values: tuple[Value, ...]
+
+    @property
+    def params(self) -> set[str]:
+        return {v.param for v in self.values if v.param}
+
+
+@dataclass(frozen=True)
+class Block:
+    action: str  # "INCLUDE" or "EXCLUDE"
+    conditions: tuple[Condition, ...]
+
+    @property
+    def params(self) -> set[str]:
+        return set().union(*(c.params for c in self.conditions))
+
+
+@dataclass(frozen=True)
+class FilterExpression:
+    text: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def params(self) -> set[str]:
+        return set().union(*(b.params for b in self.blocks))
+
+    @property
+    def item_fields(self) -> set[str]:
+        return {c.field for b in self.blocks for c in b.conditions if c.source == "Items"}
+
+
+def _refuse(expression: str, what: str) -> InvalidInputException:
+    return InvalidInputException(
+        f"Filter expression {expression!r} is not supported by the embedded engine: {what}."
+    )
+
+
+def _tokens(expression: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = expression.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise InvalidInputException(
+                f"Filter expression {expression!r} could not be read at character {pos + 1}: "
+                f"{text[pos:pos + 20]!r}."
+            )
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        self.tokens = _tokens(expression)
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r} ends too early."
+            )
+        self.pos += 1
+        return token
+
+    def expect_word(self, *words: str) -> str:
+        kind, text = self.take()
+        if kind != "word" or text.upper() not in words:
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r}: expected {' or '.join(words)} "
+                f"but found {text!r}."
+            )
+        return text.upper()
+
+    def expect_punct(self, char: str) -> None:
+        kind, text = self.take()
+        if text != char:
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r}: expected {char!r} but found {text!r}."
+            )
+
+    def parse(self) -> FilterExpression:
+        blocks = [self.block()]
+        while self.peek() is not None:
+            self.expect_punct("|")
+            blocks.append(self.block())
+        return FilterExpression(self.expression, tuple(blocks))
+
+    def block(self) -> Block:
+        action = self.expect_word("INCLUDE", "EXCLUDE")
+        kind, target = self.take()
+        if target == "UserID" or target.upper() == "USERID":
+            raise _refuse(self.expression, "filters on UserID (user segments) are not handled")
+        if target.upper() != "ITEMID":
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r}: expected ItemID after {action} "
+                f"but found {target!r}."
+            )
+        self.expect_word("WHERE")
+        conditions = [self.condition(action)]
+        while self.peek() is not None and self.peek()[1].upper() in ("AND", "OR", "IF"):
+            word = self.take()[1].upper()
+            if word == "OR":
+                raise _refuse(self.expression, "OR between conditions is not handled; "
+                              "use separate blocks joined with |")
+            if word == "IF":
+                raise _refuse(self.expression, "IF CurrentUser... conditions are not handled")
+            conditions.append(self.condition(action))
+        return Block(action, tuple(conditions))
+
+    def condition(self, action: str) -> Condition:
+        kind, name = self.take()
+        if kind != "word" or "." not in name:
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r}: expected a field like Items.GENRES "
+                f"but found {name!r}."
+            )
+        source, field = name.split(".", 1)
+        if source == "CurrentItem":
+            raise _refuse(self.expression, f"{name} (the current item) is not handled")
+        if source not in ("Items", "Interactions"):
+            raise _refuse(self.expression, f"fields of {source!r} are not handled "
+                          "(only Items.FIELD and Interactions.EVENT_TYPE)")
+        if source == "Interactions" and field != "EVENT_TYPE":
+            raise _refuse(self.expression, f"Interactions.{field} is not handled "
+                          "(only Interactions.EVENT_TYPE)")
+        if source == "Interactions" and action != "EXCLUDE":
+            raise _refuse(self.expression, "INCLUDE on Interactions is not handled "
+                          "(only EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (...))")
+        kind, op = self.take()
+        op = op.upper()
+        if op == "NOT":
+            self.expect_word("IN")
+            op = "NOT IN"
+        if op in ("IN", "NOT IN"):
+            if source == "Interactions" and op != "IN":
+                raise _refuse(self.expression, "Interactions.EVENT_TYPE NOT IN is not handled")
+            self.expect_punct("(")
+            values = [self.value()]
+            while self.peek() is not None and self.peek()[1] == ",":
+                self.take()
+                values.append(self.value())
+            self.expect_punct(")")
+        elif op in _COMPARISONS:
+            if source == "Interactions":
+                raise _refuse(self.expression, f"Interactions.EVENT_TYPE {op} is not handled")
+            values = [self.value()]
+        else:
+            raise InvalidInputException(
+                f"Filter expression {self.expression!r}: expected IN, NOT IN or a comparison "
+                f"after {name} but found {op!r}."
+            )
+        return Condition(source, field, op, tuple(values))
+
+    def value(self) -> Value:
+        kind, text = self.take()
+        if kind == "string":
+            return Value(literal=text[1:-1].replace('\\"', '"'))
+        if kind == "number":
+            return Value(literal=text)
+        if kind == "param":
+            return Value(param=text[1:])
+        raise InvalidInputException(
+            f"Filter expression {self.expression!r}: expected a quoted value, a number or "
+            f"$PARAM but found {text!r}."
+        )
+
+
+def parse_filter_expression(expression: str) -> FilterExpression:
+    """Parse ``expression``; InvalidInputException says what is wrong or unsupported."""
+    return _Parser(expression).parse()
+
+
+def parse_filter_value(name: str, raw: str) -> list[str]:
+    """A filterValues entry (``"\\"Comedy\\",\\"Drama\\""``) as a list of values."""
+    values = [m.group(1).replace('\\"', '"') for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', raw)]
+    if values:
+        return values
+    values = [part.strip() for part in raw.split(",") if part.strip()]
+    if not values:
+        raise InvalidInputException(
+            f"Filter value for ${name} is {raw!r}: give one or more quoted values, "
+            'for example "\\"Comedy\\",\\"Drama\\"".'
+        )
+    return values
+
+
+class ItemIndex:
+    """Item metadata arranged for filtering: per field, which items hold which value."""
+
+    def __init__(self, items: pd.DataFrame | None) -> None:
+        self.items = items
+        self._columns: dict[str, str] = {}
+        if items is not None:
+            self._columns = {str(c).upper(): str(c) for c in items.columns}
+        self._ids = (
+            items["ITEM_ID"].astype(str).to_numpy() if items is not None else None
+        )
+        self._cache: dict[str, dict[str, set[str]]] = {}
+
+    def has_field(self, field: str) -> bool:
+        return field.upper() in self._columns
+
+    def _by_value(self, field: str) -> dict[str, set[str]]:
+        if field not in self._cache:
+            column = self.items[self._columns[field.upper()]]
+            index: dict[str, set[str]] = {}
+            for item, cell in zip(self._ids, column.to_numpy(), strict=True):
+                if cell is None or (isinstance(cell, float) and cell != cell):
+                    continue
+                for part in str(cell).split("|"):
+                    index.setdefault(part, set()).add(item)
+            self._cache[field] = index
+        return self._cache[field]
+
+    def matching(self, field: str, op: str, values: list[str]) -> set[str]:
+        if op in ("IN", "NOT IN"):
+            by_value = self._by_value(field)
+            found: set[str] = set().union(*(by_value.get(v, set()) for v in values))
+            if op == "IN":
+                return found
+            return set(self._ids) - found
+        column = pd.to_numeric(self.items[self._columns[field.upper()]], errors="coerce")
+        try:
+            target = float(values[0])
+        except ValueError:
+            if op != "=":
+                raise InvalidInputException(
+                    f"Filter condition Items.{field} {op} {values[0]!r} needs a number."
+                ) from None
+            return self.matching(field, "IN", values[:1])
+        mask = {
+            "=": column == target,
+            "<": column < target,
+            "<=": column <= target,
+            ">": column > target,
+            ">=": column >= target,
+        }[op]
+        return set(self._ids[mask.fillna(False).to_numpy()])
+
+
+def apply_filter(
+    expression: FilterExpression,
+    *,
+    filter_values: dict[str, str] | None,
+    items: ItemIndex,
+    interacted: Callable[[tuple[str, ...] | None], set[str]],
+) -> tuple[set[str], set[str] | None]:
+    """The items to exclude and, when an INCLUDE block applies, the only items allowed.
+
+    ``interacted(event_types)`` gives the items the current user interacted with (any event
+    type when ``None``).
+    """
+    filter_values = filter_values or {}
+    exclude: set[str] = set()
+    allowed: set[str] | None = None
+    for block in expression.blocks:
+        missing = sorted(p for p in block.params if p not in filter_values)
+        if missing:
+            if block.action == "EXCLUDE":
+                continue  # the service skips an EXCLUDE part whose values were not given
+            raise InvalidInputException(
+                f"Filter values are missing for ${', $'.join(missing)}: filter "
+                f"{expression.text!r} INCLUDEs with them, so each needs a value in filterValues."
+            )
+        matched: set[str] | None = None
+        for condition in block.conditions:
+            values = _resolve(condition.values, filter_values)
+            if condition.source == "Interactions":
+                event_types = None if "*" in values else tuple(values)
+                found = interacted(event_types)
+            else:
+                found = items.matching(condition.field, condition.op, values)
+            matched = found if matched is None else matched & found
+        matched = matched or set()
+        if block.action == "EXCLUDE":
+            exclude |= matched
+        else:
+            allowed = matched if allowed is None else allowed & matched
+    if allowed is not None:
+        allowed -= exclude
+    return exclude, allowed
+
+
+def _resolve(values: Iterable[Value], filter_values: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value.param is None:
+            out.append(value.literal or "")
+        else:
+            out.extend(parse_filter_value(value.param, filter_values[value.param]))
+    return out

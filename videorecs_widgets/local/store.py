@@ -1,0 +1,127 @@
+"""The engine's workspace folder: resource state, trained models and imported data on disk.
+
+Layout of a workspace::
+
+    state.json          every resource, as JSON (written atomically)
+    .lock               taken (flock) while a process reads-modifies-writes state.json
+    models/<id>.model   trained models, one per solution version (TrainedModel.save)
+    data/<id>.csv       the data imported into each dataset (CSV with header)
+
+Every write goes to a temporary file in the same folder and is renamed over the target, so a
+reader never sees half a file. A process notices that another one changed ``state.json`` by
+its size and modification time, and reloads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+try:  # POSIX only; on other systems two processes writing at once is simply not guarded.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+STATE_VERSION = 1
+WORKSPACE_ENV = "VIDEORECS_WORKSPACE"
+
+
+def resolve_workspace(workspace: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace folder: the argument, else $VIDEORECS_WORKSPACE, else ./.videorecs."""
+    if workspace is None:
+        workspace = os.environ.get(WORKSPACE_ENV) or ".videorecs"
+    return Path(workspace).expanduser().resolve()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _file_id(arn: str) -> str:
+    """A file name for a resource: readable tail of the ARN plus a short hash of all of it."""
+    tail = arn.rsplit(":", 1)[-1].replace("/", "_")
+    digest = hashlib.sha1(arn.encode()).hexdigest()[:10]
+    return f"{tail[:80]}-{digest}"
+
+
+class WorkspaceStore:
+    """Reads and writes one workspace folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state_path = root / "state.json"
+        self.models_dir = root / "models"
+        self.data_dir = root / "data"
+        self._seen: tuple[int, int] | None = None
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            st = self.state_path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def changed_on_disk(self) -> bool:
+        """True when state.json differs from what this process last read or wrote."""
+        return self._signature() != self._seen
+
+    def load(self) -> dict:
+        """The stored state (empty when the workspace is new)."""
+        signature = self._signature()
+        if signature is None:
+            self._seen = None
+            return {"version": STATE_VERSION, "resources": {}}
+        text = self.state_path.read_text(encoding="utf-8")
+        try:
+            state = json.loads(text)
+        except json.JSONDecodeError as exc:
+            from videorecs_widgets.errors import EngineError
+
+            raise EngineError(
+                f"Reading the engine state {str(self.state_path)!r} failed: it is not valid JSON "
+                f"({exc}). Move the file away to start an empty workspace."
+            ) from exc
+        self._seen = signature
+        return state
+
+    def save(self, state: dict) -> None:
+        data = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
+        atomic_write_bytes(self.state_path, data)
+        self._seen = self._signature()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the workspace's inter-process lock (a no-op where flock does not exist)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        with open(self.root / ".lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def model_path(self, solution_version_arn: str) -> Path:
+        return self.models_dir / f"{_file_id(solution_version_arn)}.model"
+
+    def data_path(self, dataset_arn: str) -> Path:
+        return self.data_dir / f"{_file_id(dataset_arn)}.csv"
