@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
+import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -43,9 +44,8 @@ from videorecs_widgets.widgets.navigator import UserNavigator
 from videorecs_widgets.widgets.status import StatusLine
 
 if TYPE_CHECKING:
-    from videorecs_widgets.registry import ModelRegistry, ModelSpec
-
     from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.registry import ModelRegistry, ModelSpec
 
 RBO_P = 0.9
 _SLOTS = (0, 1)
@@ -63,41 +63,56 @@ def genre_mix(genre_lists: list[list[str]], genres: list[str]) -> list[float]:
 
 
 class _GenreChart:
-    """A horizontal bar chart of genre shares, drawn once and then only re-sized (fast)."""
+    """A horizontal bar chart of genre shares, drawn fast enough for every user change.
+
+    The axes, labels and legend are drawn once per x scale and kept as a background; an
+    update restores it, draws only the bars (matplotlib's blitting) and encodes the PNG.
+    """
 
     SERIES = ("Model 1", "Model 2", "user's history")
     COLOURS = ("#3b6fb6", "#e08a2c", "#8c8c8c")
+    SCALES = (0.25, 0.5, 1.0)
 
     def __init__(self, genres: list[str]) -> None:
         self.genres = list(genres)
         self.figure = Figure(figsize=(4.6, 0.2 * len(genres) + 0.9), dpi=80)
-        FigureCanvasAgg(self.figure)
+        self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.add_subplot()
         height = 0.27
         positions = range(len(genres))
         self.bars = [
             self.axes.barh([p + (k - 1) * height for p in positions], [0.0] * len(genres),
-                           height=height, color=colour, label=label)
+                           height=height, color=colour, label=label, animated=True)
             for k, (label, colour) in enumerate(zip(self.SERIES, self.COLOURS, strict=True))
         ]
         self.axes.set_yticks(list(positions), self.genres, fontsize=8)
         self.axes.invert_yaxis()
         self.axes.tick_params(axis="x", labelsize=8)
         self.axes.set_xlabel("share of genre labels", fontsize=8)
-        self.legend = self.axes.legend(fontsize=7, loc="lower right")
+        self.axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+                         frameon=False)
+        self.axes.set_xlim(0, self.SCALES[0])
         self.figure.tight_layout()
+        self._backgrounds: dict[float, Any] = {}
 
-    def png(self, series: list[list[float] | None], labels: list[str]) -> bytes:
-        top = 0.0
-        for bars, values, text, label in zip(self.bars, series, self.legend.get_texts(), labels,
-                                             strict=True):
+    def png(self, series: list[list[float] | None]) -> bytes:
+        top = max((max(values) for values in series if values), default=0.0)
+        scale = next((s for s in self.SCALES if top <= s), self.SCALES[-1])
+        self.axes.set_xlim(0, scale)
+        if scale not in self._backgrounds:
+            self.canvas.draw()  # animated bars are left out of this drawing
+            self._backgrounds[scale] = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.canvas.restore_region(self._backgrounds[scale])
+        for bars, values in zip(self.bars, series, strict=True):
             for bar, value in zip(bars, values or [0.0] * len(self.genres), strict=True):
                 bar.set_width(value)
-            text.set_text(label)
-            top = max(top, max(values or [0.0]))
-        self.axes.set_xlim(0, max(top * 1.1, 0.05))
+                if value > 0:
+                    self.axes.draw_artist(bar)
+        width, height = self.canvas.get_width_height()
+        image = PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(),
+                                     "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
+        image.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
 
@@ -354,7 +369,7 @@ class RecommendationsPanel:
         )
         if self._chart is None:
             self._chart = _GenreChart(self._genres)
-        self._chart_image.value = self._chart.png(series, labels)
+        self._chart_image.value = self._chart.png(series)
         self._chart_image.layout.display = "block"
 
     # ---- helpers --------------------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""The front page: every registered model with its recipe, status and offline metrics.
+
+The table lists the models by type (recommendations, then personal ranking, then similar
+items) and then by sort order and name. Metrics are Personalize's offline metrics of the
+campaign's solution version, rounded (not truncated) to four decimal places: precision at
+5 / 10 / 25, NDCG at 10, MRR at 25 and coverage. A bar chart shows them per model; the data
+summary (reviewers, movies, interactions) is counted from the catalog; "Select random user"
+hands a random user to the :meth:`ModelSummary.on_random_user` callbacks (the app opens the
+explorer on it).
+
+The model descriptions come from the control plane (describe_campaign,
+describe_solution_version, get_solution_metrics) through the results layer, cached per model
+name and ARN until Refresh; no recommendation is asked for here.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from videorecs_widgets.results import (
+    PERSONAL_RANKING,
+    RECOMMENDATIONS,
+    SIMILAR_ITEMS,
+    ModelInfo,
+    ResultsService,
+)
+from videorecs_widgets.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.registry import ModelRegistry
+
+TYPE_ORDER = (RECOMMENDATIONS, PERSONAL_RANKING, SIMILAR_ITEMS)
+TYPE_LABELS = {RECOMMENDATIONS: "recommendations", PERSONAL_RANKING: "personal ranking",
+               SIMILAR_ITEMS: "similar items"}
+
+#: (column label, Personalize metric name), in table order.
+METRICS: tuple[tuple[str, str], ...] = (
+    ("precision@5", "precision_at_5"),
+    ("precision@10", "precision_at_10"),
+    ("precision@25", "precision_at_25"),
+    ("NDCG@10", "normalized_discounted_cumulative_gain_at_10"),
+    ("MRR@25", "mean_reciprocal_rank_at_25"),
+    ("coverage", "coverage"),
+)
+DECIMALS = 4
+
+
+def _plain(text: str) -> str:
+    # matplotlib reads $...$ as mathematics; a model name is plain text.
+    return text.replace("$", r"\$")
+
+
+class ModelSummary:
+    """Every registered model with recipe, status and metrics; a chart; the data summary.
+
+    ``results`` is the shared :class:`ResultsService` (one is made when omitted, with
+    ``workspace``). ``seed`` seeds the random-user button.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        registry: ModelRegistry,
+        *,
+        results: ResultsService | None = None,
+        workspace: Any = None,
+        seed: int | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.registry = registry
+        self.service = results or ResultsService(catalog, workspace=workspace)
+        self._rng = np.random.default_rng(seed)
+        self._callbacks: list[Callable[[Any], Any]] = []
+        self._infos: list[ModelInfo] = []
+        self._table = pd.DataFrame()
+        self._last_random: Any = None
+
+        self._refresh = widgets.Button(description="Refresh", icon="refresh",
+                                       tooltip="Describe every model again")
+        self._random = widgets.Button(description="Select random user", icon="random",
+                                      button_style="primary")
+        self._table_html = widgets.HTML()
+        self._chart = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
+        self._data = widgets.HTML()
+        self.status_line = StatusLine()
+
+        self._refresh.on_click(self._on_refresh_click)
+        self._random.on_click(self._on_random_click)
+        registry.observe(self._on_registry_change)
+
+        self.widget = widgets.VBox([
+            widgets.HTML("<h3>Models</h3>"),
+            widgets.HBox([self._refresh, self._random]),
+            self.status_line.widget,
+            self._table_html,
+            self._chart,
+            widgets.HTML("<h3>Data</h3>"),
+            self._data,
+        ])
+        self._render_data()
+        self.status_line.run(self._update_models, busy="Describing the models…")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ---- state ----------------------------------------------------------------------------
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table shown: name, type, recipe, status, then the metrics rounded to 4 places
+        (NaN where the model has no such metric), one row per model in display order."""
+        return self._table
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        """The models' descriptions, in display order (errors in ``ModelInfo.error``)."""
+        return list(self._infos)
+
+    @property
+    def data_summary(self) -> dict[str, int]:
+        """Reviewers, movies and interactions, counted from the catalog."""
+        return dict(self._summary)
+
+    @property
+    def last_random_user(self) -> Any:
+        """The user the random-user button picked last (``None`` before the first click)."""
+        return self._last_random
+
+    @property
+    def status(self) -> str:
+        """The status line's message ("" when all is well)."""
+        return self.status_line.message
+
+    @property
+    def html(self) -> str:
+        """The table's HTML."""
+        return self._table_html.value
+
+    # ---- public actions -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Describe every model again (forgetting cached descriptions)."""
+        for spec in self.registry.models:
+            self.service.refresh(spec.name)
+        self.status_line.run(self._update_models, busy="Describing the models…")
+
+    def select_random_user(self) -> Any:
+        """Pick a random user and hand it to the :meth:`on_random_user` callbacks."""
+        self._last_random = self.catalog.random_user(self._rng)
+        for callback in list(self._callbacks):
+            callback(self._last_random)
+        return self._last_random
+
+    def on_random_user(self, callback: Callable[[Any], Any], remove: bool = False) -> None:
+        """Call ``callback(user_id)`` when a random user is selected (``remove`` to stop)."""
+        if remove:
+            self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+
+    def close(self) -> None:
+        """Stop following the registry and close the widgets."""
+        self.registry.observe(self._on_registry_change, remove=True)
+        self.widget.close()
+
+    # ---- handlers -------------------------------------------------------------------------
+
+    def _on_refresh_click(self, _button: widgets.Button) -> None:
+        self.refresh()
+
+    def _on_random_click(self, _button: widgets.Button) -> None:
+        self.status_line.run(self.select_random_user, busy="Picking a random user…")
+
+    def _on_registry_change(self, _registry: Any) -> None:
+        self.status_line.run(self._update_models, busy="Describing the models…")
+
+    # ---- the update path ------------------------------------------------------------------
+
+    def _update_models(self) -> None:
+        specs = [spec for model_type in TYPE_ORDER for spec in self.registry.of_type(model_type)]
+        self._infos = self.service.describe_all(specs)
+        rows = []
+        for info in self._infos:
+            row: dict[str, Any] = {"name": info.name, "type": info.type,
+                                   "recipe": info.recipe, "status": info.status}
+            for label, key in METRICS:
+                value = info.metrics.get(key)
+                row[label] = math.nan if value is None else round(float(value), DECIMALS)
+            rows.append(row)
+        columns = ["name", "type", "recipe", "status"] + [label for label, _ in METRICS]
+        self._table = pd.DataFrame(rows, columns=columns)
+        self._table_html.value = self._table_markup()
+        self._render_chart()
+        errors = [info.error for info in self._infos if info.error]
+        if errors:
+            self.status_line.error(" ".join(errors))
+        elif not self._infos:
+            self.status_line.show("No models in the registry yet: add one to see it here.")
+
+    def _table_markup(self) -> str:
+        head = "".join(f"<th style='padding:2px 8px;text-align:left'>{html.escape(h)}</th>"
+                       for h in ("Name", "Type", "Recipe", "Status",
+                                 *(label for label, _ in METRICS)))
+        body = []
+        for info, row in zip(self._infos, self._table.to_dict("records"), strict=True):
+            cells = [info.name, TYPE_LABELS.get(info.type, info.type),
+                     info.recipe or "—", info.status or ("error" if info.error else "—")]
+            tds = "".join(f"<td style='padding:2px 8px'>{html.escape(str(c))}</td>"
+                          for c in cells)
+            for label, _ in METRICS:
+                value = row[label]
+                text = "—" if math.isnan(value) else f"{value:.{DECIMALS}f}"
+                tds += f"<td style='padding:2px 8px;text-align:right'>{text}</td>"
+            title = f" title='{html.escape(info.error, quote=True)}'" if info.error else ""
+            body.append(f"<tr{title}>{tds}</tr>")
+        if not body:
+            body.append(f"<tr><td colspan='{4 + len(METRICS)}' style='color:#6a7282'>"
+                        "No models registered.</td></tr>")
+        return (f"<table class='videorecs-models' style='border-collapse:collapse'>"
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+    def _render_chart(self) -> None:
+        described = [i for i in self._infos if i.metrics]
+        if not described:
+            self._chart.layout.display = "none"
+            return
+        ranking = [m for m in METRICS if m[1] != "coverage"]
+        figure = Figure(figsize=(9.5, 3.2), dpi=80)
+        FigureCanvasAgg(figure)
+        left, right = figure.subplots(1, 2, width_ratios=[3, 1])
+        x = np.arange(len(described))
+        width = 0.8 / len(ranking)
+        for k, (label, key) in enumerate(ranking):
+            left.bar(x + (k - (len(ranking) - 1) / 2) * width,
+                     [i.metrics.get(key, 0.0) for i in described], width, label=label)
+        names = [_plain(i.name) for i in described]
+        left.set_xticks(x, names, fontsize=8, rotation=15, ha="right")
+        left.set_title("ranking metrics (held-out users)", fontsize=9)
+        left.legend(fontsize=7)
+        left.tick_params(axis="y", labelsize=8)
+        right.bar(x, [i.metrics.get("coverage", 0.0) for i in described], 0.6, color="#8c8c8c")
+        right.set_xticks(x, names, fontsize=8, rotation=15, ha="right")
+        right.set_title("coverage", fontsize=9)
+        right.set_ylim(0, 1)
+        right.tick_params(axis="y", labelsize=8)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        self._chart.value = buffer.getvalue()
+        self._chart.layout.display = "block"
+
+    def _render_data(self) -> None:
+        self._summary = self.catalog.summary()
+        self._data.value = " · ".join(
+            f"<b>{value:,}</b> {html.escape(key)}" for key, value in self._summary.items()
+        )
