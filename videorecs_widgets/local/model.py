@@ -161,7 +161,15 @@ class TrainedModel:
         n = min(max(int(num_results), 0), int((~mask).sum()))
         if n == 0:
             return []
-        part = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        if n < len(scores):
+            # The n-th best score; among items tied with it the lower indices win, so the
+            # result never depends on how argpartition happens to split a tie.
+            threshold = scores[np.argpartition(-scores, n - 1)[n - 1]]
+            above = np.flatnonzero(scores > threshold)
+            tied = np.flatnonzero(scores == threshold)[: n - len(above)]
+            part = np.concatenate([above, tied])
+        else:
+            part = np.arange(len(scores))
         # Best first; equal scores by item index so results are deterministic.
         best = part[np.lexsort((part, -scores[part]))]
         top = scores[best[0]]
@@ -275,7 +283,8 @@ class TrainedModel:
         if not path.is_file():
             raise ModelFileError(f"Cannot load model file {str(path)!r}: the file does not exist.")
         try:
-            with np.load(path, allow_pickle=False) as data:
+            # Our own handle, so a file np.load rejects is still closed.
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
                 meta = json.loads(bytes(data["meta"]).decode("utf-8"))
                 arrays = {name: data[name] for name in data.files if name != "meta"}
             if meta.get("format") != FORMAT_VERSION:
