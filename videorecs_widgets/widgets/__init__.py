@@ -11,6 +11,7 @@ Shared pieces, for building more panels:
   top-rated films; ``on_user_change(callback)``.
 - :class:`FilmGrid` and :func:`card_html`: film cards (escaped), optionally selectable.
 - :class:`StatusLine`: one-line status with a busy indicator; ``run(fn)`` catches and logs.
+- :class:`WaitProgress`: status lines while waiting on Personalize resources (notebook 01).
 - :mod:`~videorecs_widgets.widgets.controls`: model drop-downs (values are model names,
   "no model selected" first) and :func:`paused` for observers.
 
@@ -28,6 +29,7 @@ from videorecs_widgets.widgets.controls import (
     set_model_options,
 )
 from videorecs_widgets.widgets.navigator import UserNavigator
+from videorecs_widgets.widgets.progress import WaitProgress
 from videorecs_widgets.widgets.recommendations import RecommendationsPanel
 from videorecs_widgets.widgets.status import StatusLine
 from videorecs_widgets.widgets.summary import ModelSummary
@@ -40,6 +42,7 @@ __all__ = [
     "RecommendationsPanel",
     "StatusLine",
     "UserNavigator",
+    "WaitProgress",
     "card_html",
     "chosen",
     "model_dropdown",
