@@ -438,7 +438,9 @@ class ResultsService:
         try:
             self._check(request)
             response = self._call(request)
-            frame = self._frame(request, response.get("itemList", []))
+            # get_personalized_ranking answers in "personalizedRanking", the others "itemList".
+            key = "personalizedRanking" if request.kind == "ranking" else "itemList"
+            frame = self._frame(request, response.get(key, []))
         except Exception as exc:  # every failure becomes a message; the log keeps the trace
             return self._failed(request, exc)
         result = Result(request.spec.name, frame, None, request,
