@@ -126,6 +126,9 @@ class ModelRegistry:
         self._header: str | None = parsed.header
         self._base: dict[str, ModelSpec] = {s.name: s for s in parsed.specs}  # as on disk
         self._specs: dict[str, ModelSpec] = dict(self._base)  # with edits not yet saved
+        # Unsaved renames, old name -> new name: renaming a model that the file's other editor
+        # removed is a conflict, not a coincidence of two removals.
+        self._renames: dict[str, str] = {}
         self._set_warnings(parsed.warnings)
 
     def __repr__(self) -> str:
@@ -206,7 +209,7 @@ class ModelRegistry:
             return spec
 
     def update(
-        self, name: str, *, check_with: Any = None, save: bool = True, **changes: Any
+        self, name: str, /, *, check_with: Any = None, save: bool = True, **changes: Any
     ) -> ModelSpec:
         """Change fields of model ``name`` (``name=`` renames it); returns the new spec.
 
@@ -237,6 +240,12 @@ class ModelRegistry:
             def mutate(specs: dict[str, ModelSpec]) -> None:
                 del specs[name]
                 specs[new.name] = new
+                if new.name != name:
+                    for old, renamed_to in list(self._renames.items()):
+                        if renamed_to == name:
+                            self._renames[old] = new.name
+                    if name in self._base:
+                        self._renames[name] = new.name
 
             self._apply(mutate, save)
             return new
@@ -334,6 +343,7 @@ class ModelRegistry:
 
     def _apply(self, mutate: Callable[[dict[str, ModelSpec]], None], save: bool) -> None:
         before = dict(self._specs)
+        renames_before = dict(self._renames)
         after = dict(before)
         mutate(after)
         self._specs = after
@@ -341,7 +351,8 @@ class ModelRegistry:
             try:
                 self._save_locked()
             except BaseException:
-                self._specs = before  # the edit and the file stay in step
+                # the edit and the file stay in step
+                self._specs, self._renames = before, renames_before
                 raise
         self._set_warnings(same_target_warnings(self.models, str(self.path)))
         self._notify_if_changed(before)
@@ -368,7 +379,8 @@ class ModelRegistry:
         ours_changed = {n for n in base.keys() | ours.keys() if base.get(n) != ours.get(n)}
         theirs_changed = {n for n in base.keys() | theirs.keys() if base.get(n) != theirs.get(n)}
         conflicts = sorted(
-            n for n in ours_changed & theirs_changed if ours.get(n) != theirs.get(n)
+            n for n in ours_changed & theirs_changed
+            if ours.get(n) != theirs.get(n) or n in self._renames
         )
         if conflicts:
             names = ", ".join(map(repr, conflicts))
@@ -395,6 +407,10 @@ class ModelRegistry:
             self._header = parsed.header
         self._base = {s.name: s for s in parsed.specs}
         self._specs = specs
+        self._renames = {
+            old: new for old, new in self._renames.items()
+            if old in self._base and self._specs.get(old) != self._base.get(old)
+        }
         self._set_warnings(same_target_warnings(self.models, str(self.path)))
 
     def _set_warnings(self, found: list[str]) -> None:

@@ -1,0 +1,357 @@
+"""Reading models.yaml: what loads, and every rule that refuses a file (with file, line, value)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from videorecs_widgets.errors import RegistryValidationError, UnknownModelError
+from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry, ModelSpec
+
+LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
+RECS = LOCAL + "personalize-lab-recs-campaign"
+SIMS = LOCAL + "personalize-lab-sims-campaign"
+RANK = LOCAL + "personalize-lab-rank-campaign"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "models.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def refused(path: Path) -> str:
+    """Load ``path``, expect a refusal, check the file was not touched, return the message."""
+    before = path.read_bytes()
+    mtime = path.stat().st_mtime_ns
+    with pytest.raises(RegistryValidationError) as info:
+        ModelRegistry(path)
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime_ns == mtime
+    return str(info.value)
+
+
+def model(name: str = "Recs", arn: str = RECS, type: str = "recommendations",
+          sort_order: str = "1", extra: str = "") -> str:
+    return (f"  - name: {name}\n    arn: {arn}\n    type: {type}\n"
+            f"    sort_order: {sort_order}\n{extra}")
+
+
+# ------------------------------------------------------------------------------ what loads
+
+
+def test_load_absent_file_is_empty_registry(tmp_path):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    assert registry.models == []
+    assert not (tmp_path / "models.yaml").exists()
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "models: []\n", "models:\n"])
+def test_load_empty_forms_are_empty_registry(tmp_path, text):
+    assert ModelRegistry(write(tmp_path, text)).models == []
+
+
+def test_load_repository_models_yaml_holds_the_three_lab_models():
+    registry = ModelRegistry(Path(__file__).resolve().parent.parent / "models.yaml")
+    assert [(m.name, m.arn, m.type, m.sort_order) for m in registry.models] == [
+        ("Personal Recommendations", RECS, "recommendations", 1),
+        ("Personal Ranking", RANK, "personal-ranking", 1),
+        ("Similar Items", SIMS, "similar-items", 1),
+    ]
+    assert all(m.backend == "local" and m.region == "local" for m in registry.models)
+    assert registry.warnings == []
+
+
+def test_load_orders_by_type_then_sort_order_then_name(tmp_path):
+    path = write(tmp_path, "models:\n"
+                 + model("Sims", SIMS, "similar-items", "1")
+                 + model("Zed", RECS, "recommendations", "2")
+                 + model("Beta", LOCAL + "b", "recommendations", "1")
+                 + model("Alpha", LOCAL + "a", "recommendations", "2")
+                 + model("Rank", RANK, "personal-ranking", "-5"))
+    registry = ModelRegistry(path)
+    assert registry.names == ["Beta", "Alpha", "Zed", "Rank", "Sims"]
+    assert [m.name for m in registry.of_type("recommendations")] == ["Beta", "Alpha", "Zed"]
+    assert [m.name for m in registry.of_type("similar-items")] == ["Sims"]
+    assert list(registry) == registry.models
+    assert len(registry) == 5 and "Zed" in registry and "zed" not in registry
+
+
+def test_get_returns_spec_with_description_and_arn_parts(tmp_path):
+    path = write(tmp_path, "models:\n" + model(
+        "Recs", "arn:aws:personalize:eu-west-1:123456789012:recommender/vod-top-picks",
+        extra="    description: top picks for you\n"))
+    spec = ModelRegistry(path).get("Recs")
+    assert spec == ModelSpec("Recs", "arn:aws:personalize:eu-west-1:123456789012:recommender/"
+                             "vod-top-picks", "recommendations", 1, "top picks for you")
+    assert (spec.backend, spec.region, spec.account) == ("aws", "eu-west-1", "123456789012")
+    assert (spec.resource_type, spec.resource_name) == ("recommender", "vod-top-picks")
+
+
+def test_get_unknown_name_raises_keyerror_naming_it(tmp_path):
+    registry = ModelRegistry(write(tmp_path, "models:\n" + model()))
+    with pytest.raises(UnknownModelError) as info:
+        registry.get("Nope")
+    assert isinstance(info.value, KeyError)
+    assert str(info.value) == f"No model named 'Nope' in {tmp_path / 'models.yaml'}."
+
+
+def test_of_type_unknown_type_refused(tmp_path):
+    registry = ModelRegistry(write(tmp_path, "models: []\n"))
+    with pytest.raises(RegistryValidationError, match="type 'ranking' is not one of "
+                       "recommendations, personal-ranking, similar-items"):
+        registry.of_type("ranking")
+
+
+def test_load_quoted_values_that_yaml_would_misread_stay_text(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="'no'", type='"recommendations"',
+                                               extra="    description: '10:20'\n"))
+    spec = ModelRegistry(path).get("no")
+    assert (spec.name, spec.description) == ("no", "10:20")
+
+
+def test_load_same_arn_and_type_twice_warns_but_loads(tmp_path):
+    path = write(tmp_path, "models:\n" + model("One") + model("Two"))
+    with pytest.warns(DuplicateModelWarning) as caught:
+        registry = ModelRegistry(path)
+    assert registry.names == ["One", "Two"]
+    expected = (f"Registry {path}, line 6: models 'One' (line 2) and 'Two' have the same ARN "
+                f"{RECS!r} and type 'recommendations'; both will show the same results")
+    assert registry.warnings == [expected]
+    assert str(caught[0].message) == expected
+
+
+def test_load_same_arn_different_type_no_warning(tmp_path):
+    path = write(tmp_path, "models:\n" + model("One") + model("Two", type="similar-items"))
+    assert ModelRegistry(path).warnings == []
+
+
+# ----------------------------------------------------------------------- YAML-level refusals
+
+
+def test_refuses_python_object_tag(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="!!python/object/apply:os.system [ls]"))
+    assert refused(path) == (
+        f"Registry {path}, line 2: list has the tag '!!python/object/apply:os.system'; "
+        "only plain lists are allowed."
+    )
+
+
+def test_refuses_python_name_tag_on_scalar(tmp_path):
+    path = write(tmp_path, "models:\n" + model(type="!!python/unicode recommendations"))
+    assert refused(path) == (f"Registry {path}, line 4: value 'recommendations' has the tag "
+                             "'!!python/unicode'; only plain values are allowed.")
+
+
+def test_refuses_duplicate_key_in_model(tmp_path):
+    path = write(tmp_path, "models:\n" + model(extra="    name: Other\n"))
+    assert refused(path) == (f"Registry {path}, line 6: repeats the key 'name' (first at line "
+                             "2); a YAML reader would keep only the last one, remove one of them.")
+
+
+def test_refuses_duplicate_top_level_key(tmp_path):
+    path = write(tmp_path, "models:\n" + model() + "models: []\n")
+    assert "line 6: repeats the key 'models' (first at line 1)" in refused(path)
+
+
+def test_refuses_alias(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="&n Recs") + model(name="*n"))
+    assert refused(path) == (f"Registry {path}, line 6: uses an alias (*n); write the value out "
+                             "instead, the registry does not support anchors and aliases.")
+
+
+def test_refuses_merge_key(tmp_path):
+    path = write(tmp_path, "models:\n" + model() + "  - <<: {type: recommendations}\n")
+    assert "line 6: uses a merge key ('<<')" in refused(path)
+
+
+def test_refuses_second_document(tmp_path):
+    path = write(tmp_path, "models: []\n---\nmodels: []\n")
+    assert "more than one YAML document" in refused(path)
+
+
+def test_refuses_yaml_syntax_error_with_line(tmp_path):
+    path = write(tmp_path, "models:\n" + model() + "  - name: [Broken\n")
+    message = refused(path)
+    assert message.startswith(f"Registry {path}, line 7: could not read it as YAML")
+
+
+def test_refuses_non_utf8_bytes_with_line(tmp_path):
+    path = tmp_path / "models.yaml"
+    path.write_bytes(("models:\n" + model()).encode() + b"    description: caf\xe9\n")
+    assert refused(path) == (f"Registry {path}, line 6: byte 0xe9 is not UTF-8 text; save the "
+                             "file as UTF-8.")
+
+
+# ---------------------------------------------------------- YAML 1.1 readings, with a hint
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reading"),
+    [
+        ("name", "no", "the boolean False"),
+        ("name", "On", "the boolean True"),
+        ("name", "10:20", "the number 620 (a YAML 1.1 sexagesimal (base 60) number)"),
+        ("name", "2021-03-04", "the date 2021-03-04"),
+        ("name", "1.5", "the number 1.5"),
+        ("type", "off", "the boolean False"),
+        ("description", "yes", "the boolean True"),
+        ("description", "0x1F", "the number 31 (a YAML 1.1 hexadecimal number)"),
+    ],
+)
+def test_refuses_text_field_yaml11_would_misread(tmp_path, field, value, reading):
+    kwargs = {"name": value} if field == "name" else {}
+    if field == "type":
+        kwargs["type"] = value
+    extra = f"    description: {value}\n" if field == "description" else ""
+    path = write(tmp_path, "models:\n" + model(**kwargs, extra=extra))
+    line = {"name": 2, "type": 4, "description": 6}[field]
+    assert refused(path) == (f"Registry {path}, line {line}: {field} parsed as {reading} from "
+                             f"{value}; quote it ({value!r}) to keep it text.")
+
+
+def test_refuses_style_guide_example_exactly(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="10:20"))
+    assert refused(path) == (f"Registry {path}, line 2: name parsed as the number 620 (a YAML "
+                             "1.1 sexagesimal (base 60) number) from 10:20; quote it ('10:20') "
+                             "to keep it text.")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("010", "sort_order 010 reads as the number 8 (a YAML 1.1 octal number); write it as a "
+                "plain decimal number (8)"),
+        ("1:30", "sort_order 1:30 reads as the number 90 (a YAML 1.1 sexagesimal (base 60) "
+                 "number); write it as a plain decimal number (90)"),
+        ("1_000", "sort_order 1_000 reads as the number 1000 (a YAML 1.1 digit-grouped number); "
+                  "write it as a plain decimal number (1000)"),
+        ("yes", "sort_order parsed as the boolean True from yes; write a whole number"),
+        ("'3'", "sort_order '3' is quoted text; write the number without quotes"),
+        ("2.5", "sort_order '2.5' is not a whole number (it reads as the number 2.5)"),
+        ("first", "sort_order 'first' is not a whole number (it reads as text)"),
+    ],
+)
+def test_refuses_sort_order_forms(tmp_path, value, message):
+    path = write(tmp_path, "models:\n" + model(sort_order=value))
+    assert refused(path) == f"Registry {path}, line 5: {message}."
+
+
+def test_sort_order_plain_negative_and_zero_accepted(tmp_path):
+    path = write(tmp_path, "models:\n" + model("A", sort_order="0")
+                 + model("B", LOCAL + "b", sort_order="-3"))
+    assert [(m.name, m.sort_order) for m in ModelRegistry(path).models] == [("B", -3), ("A", 0)]
+
+
+# ------------------------------------------------------------------------ model-level rules
+
+
+def test_refuses_unknown_field(tmp_path):
+    path = write(tmp_path, "models:\n" + model(extra="    recipe: aws-sims\n"))
+    assert refused(path) == (f"Registry {path}, line 6: unknown field 'recipe'; a model has "
+                             "name, arn, type, sort_order, description.")
+
+
+def test_refuses_missing_field_at_model_line(tmp_path):
+    path = write(tmp_path, "models:\n  - name: Recs\n    arn: " + RECS + "\n    sort_order: 1\n")
+    assert refused(path) == f"Registry {path}, line 2: field 'type' is missing."
+
+
+def test_refuses_empty_field(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name=""))
+    assert refused(path) == f"Registry {path}, line 2: field 'name' has no value."
+
+
+def test_refuses_name_longer_than_64(tmp_path):
+    name = "N" * 65
+    path = write(tmp_path, "models:\n" + model(name=name))
+    assert refused(path) == (f"Registry {path}, line 2: name {name!r} has 65 characters, more "
+                             "than 64.")
+
+
+def test_name_of_64_characters_accepted(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="N" * 64))
+    assert ModelRegistry(path).names == ["N" * 64]
+
+
+def test_refuses_arn_longer_than_256(tmp_path):
+    arn = LOCAL + "c" * 220
+    path = write(tmp_path, "models:\n" + model(arn=arn))
+    assert refused(path) == (f"Registry {path}, line 3: arn {arn!r} has {len(arn)} characters, "
+                             "more than 256.")
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:personalize:local:000000000000:solution/my-solution",
+        "arn:aws:s3:::bucket",
+        "arn:aws:personalize:us-east-1:12345:campaign/x",
+        "arn:aws:personalize:local:000000000000:campaign/",
+        "campaign/personalize-lab-recs-campaign",
+    ],
+)
+def test_refuses_arn_not_in_personalize_form(tmp_path, arn):
+    path = write(tmp_path, "models:\n" + model(arn=arn))
+    assert refused(path) == (
+        f"Registry {path}, line 3: arn {arn!r} is not a Personalize campaign or recommender ARN "
+        "(like 'arn:aws:personalize:us-east-1:123456789012:campaign/my-campaign'; region "
+        "'local' for the embedded engine)."
+    )
+
+
+def test_refuses_unknown_type(tmp_path):
+    path = write(tmp_path, "models:\n" + model(type="ranking"))
+    assert refused(path) == (f"Registry {path}, line 4: type 'ranking' is not one of "
+                             "recommendations, personal-ranking, similar-items.")
+
+
+def test_refuses_duplicate_names(tmp_path):
+    path = write(tmp_path, "models:\n" + model("Same") + model("Same", SIMS, "similar-items"))
+    assert refused(path) == (f"Registry {path}, line 6: name 'Same' is used again (first at "
+                             "line 2); names must be unique.")
+
+
+def test_refuses_unknown_top_level_key_and_lists_every_problem(tmp_path):
+    path = write(tmp_path, "version: 2\nmodels:\n" + model(name="no") + model(type="ranking"))
+    message = refused(path)
+    assert message == (
+        f"Registry {path} has 3 problems:\n"
+        f"- Registry {path}, line 1: unknown top-level key 'version'; the file holds only "
+        "'models'.\n"
+        f"- Registry {path}, line 3: name parsed as the boolean False from no; quote it ('no') "
+        "to keep it text.\n"
+        f"- Registry {path}, line 9: type 'ranking' is not one of recommendations, "
+        "personal-ranking, similar-items."
+    )
+
+
+def test_refuses_models_that_is_not_a_list(tmp_path):
+    path = write(tmp_path, "models:\n  name: Recs\n")
+    assert refused(path) == (f"Registry {path}, line 1: 'models' must be a list of models "
+                             "(lines starting with '- name: ...').")
+
+
+def test_refuses_file_that_is_a_list(tmp_path):
+    path = write(tmp_path, "- name: Recs\n")
+    assert refused(path) == (f"Registry {path}, line 1: the file must be a mapping with one key, "
+                             "'models', holding a list of models.")
+
+
+# -------------------------------------------------------------------- ModelSpec on its own
+
+
+def test_modelspec_refuses_bool_sort_order_and_bad_type():
+    with pytest.raises(RegistryValidationError) as info:
+        ModelSpec("X", RECS, "ranking", True)
+    assert str(info.value) == (
+        "Invalid model 'X': type 'ranking' is not one of recommendations, personal-ranking, "
+        "similar-items; sort_order True is a bool, not a whole number."
+    )
+
+
+def test_modelspec_refuses_name_with_outer_spaces():
+    with pytest.raises(RegistryValidationError, match="name ' X' starts or ends with spaces"):
+        ModelSpec(" X", RECS, "recommendations", 1)
