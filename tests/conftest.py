@@ -11,3 +11,50 @@ def ml100k_dir():
     from videorecs_widgets import movielens
 
     return movielens.fetch()
+
+
+LAB_RECIPES = {
+    "recs": "arn:aws:personalize:::recipe/aws-user-personalization",
+    "sims": "arn:aws:personalize:::recipe/aws-sims",
+    "rank": "arn:aws:personalize:::recipe/aws-personalized-ranking",
+    "popularity": "arn:aws:personalize:::recipe/aws-popularity-count",
+}
+
+
+@pytest.fixture(scope="session")
+def lab_campaigns(ml100k_dir, tmp_path_factory):
+    """Real local campaigns trained on the lab's ML-100k interactions, built once (~6 s).
+
+    A namespace with ``workspace`` (the engine folder: pass it as ``workspace=``), ``catalog``
+    and ``campaigns`` (``LAB_RECIPES`` key -> campaign ARN). Treat it as read-only.
+    """
+    from types import SimpleNamespace
+
+    from videorecs_widgets import personalize_data
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.clients import personalize_clients
+    from videorecs_widgets.provision import (
+        ensure_campaign,
+        ensure_dataset,
+        ensure_dataset_group,
+        ensure_import_job,
+        ensure_schema,
+        ensure_solution,
+        ensure_solution_version,
+    )
+
+    root = tmp_path_factory.mktemp("lab")
+    catalog = Catalog.from_movielens(ml100k_dir.parent)
+    files = personalize_data.write_lab_files(catalog, root / "data")
+    workspace = root / "engine"
+    personalize, _ = personalize_clients("local", workspace=workspace)
+    schema = ensure_schema(personalize, "lab-schema", personalize_data.INTERACTIONS_SCHEMA)
+    group = ensure_dataset_group(personalize, "lab-group")
+    dataset = ensure_dataset(personalize, group, "Interactions", schema, "lab-interactions")
+    ensure_import_job(personalize, dataset, "lab-import", str(files["interactions"].resolve()))
+    campaigns = {}
+    for name, recipe in LAB_RECIPES.items():
+        version = ensure_solution_version(
+            personalize, ensure_solution(personalize, group, f"lab-{name}", recipe))
+        campaigns[name] = ensure_campaign(personalize, f"lab-{name}-campaign", version)
+    return SimpleNamespace(workspace=workspace, catalog=catalog, campaigns=campaigns)
