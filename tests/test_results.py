@@ -1,0 +1,238 @@
+"""The results layer on ML-100k with real local campaigns (the session's ``lab_campaigns``)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pandas as pd
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from videorecs_widgets.clients import clients_for_arn, personalize_clients
+from videorecs_widgets.model_spec import ModelSpec
+from videorecs_widgets.results import (
+    RANKING_COLUMNS,
+    RESULT_COLUMNS,
+    ResultsService,
+    overlap,
+)
+
+LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
+
+
+@pytest.fixture(scope="module")
+def specs(lab_campaigns):
+    arns = lab_campaigns.campaigns
+    return {
+        "recs": ModelSpec("Personal Recommendations", arns["recs"], "recommendations", 1),
+        "popularity": ModelSpec("Most Popular", arns["popularity"], "recommendations", 2),
+        "rank": ModelSpec("Personal Ranking", arns["rank"], "personal-ranking", 1),
+        "sims": ModelSpec("Similar Items", arns["sims"], "similar-items", 1),
+        "missing": ModelSpec("Gone", LOCAL + "no-such-campaign", "recommendations", 3),
+    }
+
+
+@pytest.fixture()
+def service(lab_campaigns):
+    svc = ResultsService(lab_campaigns.catalog, workspace=lab_campaigns.workspace)
+    yield svc
+    svc.close()
+
+
+def runtime_ids(lab_campaigns, **params):
+    """The ids the campaign itself returns, asked directly through the real runtime client."""
+    runtime = clients_for_arn(params["campaignArn"], workspace=lab_campaigns.workspace).runtime
+    return [item["itemId"] for item in runtime.get_recommendations(**params)["itemList"]]
+
+
+# ---- overlap -------------------------------------------------------------------------------
+
+def test_overlap_two_known_lists():
+    # X_d = 0, 2, 2, 2; RBO = (1-p)/p * (2/2 p^2 + 2/3 p^3 + 2/4 p^4) + 2/4 p^4
+    #     = (0.81 + 0.486 + 0.32805) / 9 + 0.32805 = 0.5085
+    result = overlap(["1", "2", "3", "4"], ["2", "1", "5", "6"])
+    assert result.shared == 2
+    assert result.jaccard == pytest.approx(2 / 6)
+    assert result.rbo == pytest.approx(0.5085)
+
+
+def test_overlap_identical_disjoint_and_empty():
+    assert overlap(list("abcde"), list("abcde")).rbo == pytest.approx(1.0)
+    assert overlap(list("abc"), list("xyz")) == (0, 0.0, 0.0)
+    empty = overlap([], list("abc"))
+    assert empty.shared == 0 and empty.jaccard == 0.0 and math.isnan(empty.rbo)
+    assert math.isnan(overlap([], []).jaccard)
+
+
+def test_overlap_uneven_lists_extrapolate_from_the_shorter():
+    # A prefix of the longer list agrees everywhere it can be seen: RBO_ext is 1.
+    assert overlap(["1", "2", "3"], ["1", "2", "3", "4", "5"]).rbo == pytest.approx(1.0)
+    # Equation 32 by hand for s=2, l=3: X = 0, 1, 2 (second list: "c", "a", "b").
+    p = 0.9
+    expected = (1 - p) / p * (0 + 1 / 2 * p**2 + 2 / 3 * p**3 + 1 * (3 - 2) / (2 * 3) * p**3)
+    expected += ((2 - 1) / 3 + 1 / 2) * p**3
+    assert overlap(["a", "b"], ["c", "a", "b"]).rbo == pytest.approx(expected)
+
+
+def test_overlap_rejects_p_outside_0_1():
+    with pytest.raises(ValueError, match="Invalid p"):
+        overlap(["1"], ["1"], p=1.0)
+
+
+# ---- recommendations -----------------------------------------------------------------------
+
+def test_recommend_joins_the_campaigns_ids_to_the_catalog(service, specs, lab_campaigns):
+    result = service.recommend(specs["recs"], "196")
+    assert result.ok and result.model == "Personal Recommendations"
+    assert list(result.frame.columns) == list(RESULT_COLUMNS)
+    direct = runtime_ids(lab_campaigns, campaignArn=specs["recs"].arn, userId="196",
+                         numResults=25)
+    assert result.item_ids == direct and len(direct) == 25
+    catalog = lab_campaigns.catalog
+    assert result.titles == catalog.movies_by_id(direct)["title"].tolist()
+    assert result.frame["rank"].tolist() == list(range(1, 26))
+    assert result.frame["genres"].iloc[0] == catalog.movie(direct[0])["genres"]
+    assert result.frame["score"].is_monotonic_decreasing
+    assert result.recommendation_id
+
+
+def test_recommend_popularity_lists_the_most_liked_films(service, specs):
+    result = service.recommend(specs["popularity"], "196", n=5)
+    # The five ML-100k films with the most 4- and 5-star ratings among lab interactions.
+    assert result.titles[:3] == ["Star Wars", "Fargo", "Return of the Jedi"]
+    assert len(result.frame) == 5
+
+
+def test_rated_column_holds_the_users_own_stars(service, specs, lab_campaigns):
+    result = service.recommend(specs["popularity"], "1", n=25)
+    ratings = lab_campaigns.catalog.ratings_of("1")
+    expected = [ratings.get(i) for i in result.item_ids]
+    assert [None if pd.isna(v) else int(v) for v in result.frame["rated"]] == expected
+    assert any(v is not None for v in expected)  # user 1 rated many popular films
+
+
+def test_one_runtime_call_then_the_cache_until_refresh(service, specs):
+    first = service.recommend(specs["recs"], "200")
+    assert service.calls == 1 and not first.cached
+    again = service.recommend(specs["recs"], "200")
+    assert service.calls == 1 and again.cached and again.item_ids == first.item_ids
+    service.refresh("Personal Recommendations")
+    service.recommend(specs["recs"], "200")
+    assert service.calls == 2
+
+
+def test_int_user_ids_mean_their_decimal_text(service, specs):
+    assert service.recommend(specs["recs"], 196).item_ids == \
+        service.recommend(specs["recs"], "196").item_ids
+    assert service.calls == 1
+
+
+def test_compare_asks_two_models_and_keeps_the_order(service, specs):
+    answers = service.compare([specs["recs"], None, specs["popularity"]], "300")
+    assert service.calls == 2
+    assert answers[1] is None
+    assert answers[0].model == "Personal Recommendations" and answers[2].model == "Most Popular"
+    assert answers[2].titles[0] == "Star Wars"
+
+
+# ---- failures become messages --------------------------------------------------------------
+
+def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs):
+    result = service.recommend(specs["missing"], "196")
+    assert not result.ok and result.frame.empty
+    assert result.error == (
+        f"Model 'Gone': campaign {specs['missing'].arn!r} was not found (Resource Arn "
+        f"{specs['missing'].arn} does not exist.). Check the ARN in the registry."
+    )
+    assert service.calls == 1
+    service.recommend(specs["missing"], "196")  # errors are not cached: asking again calls
+    assert service.calls == 2
+
+
+def test_wrong_model_type_is_refused_before_any_call(service, specs):
+    result = service.recommend(specs["sims"], "196")
+    assert result.error == (
+        "Model 'Similar Items' is a similar-items model, but recommendations for a user needs "
+        "a recommendations model; pick another model or fix its type in the registry."
+    )
+    assert service.calls == 0
+
+
+def test_unknown_user_and_item_are_refused_before_any_call(service, specs):
+    assert service.recommend(specs["recs"], "9999").error == (
+        "Model 'Personal Recommendations' was not asked: user '9999' is not in the catalog.")
+    assert service.similar(specs["sims"], "99999").error == (
+        "Model 'Similar Items' was not asked: film '99999' is not in the catalog.")
+    assert service.calls == 0
+
+
+def _respond_with(code: str, message: str):
+    """A before-call handler answering as the service does for an error (status 400)."""
+    def handler(**_kwargs):
+        response = AWSResponse("https://personalize-runtime.local", 400, {}, None)
+        return response, {"Error": {"Code": code, "Message": message},
+                          "ResponseMetadata": {"HTTPStatusCode": 400}}
+    return handler
+
+
+def test_throttling_and_access_denied_become_messages(lab_campaigns, specs):
+    # Real clients of the engine, with one handler in front answering as the service would.
+    for code, words in (("ThrottlingException", "was throttled by the service"),
+                        ("AccessDeniedException", "was denied")):
+        clients = personalize_clients("local", workspace=lab_campaigns.workspace)
+        clients.runtime.meta.events.register_first(
+            "before-call.personalize-runtime.GetRecommendations", _respond_with(code, "No."))
+        service = ResultsService(lab_campaigns.catalog, clients_for=lambda _arn, c=clients: c)
+        result = service.recommend(specs["recs"], "196")
+        assert words in result.error and result.error.startswith("Model 'Personal Recommendations'")
+        service.close()
+
+
+def test_a_slow_model_times_out_into_a_message(lab_campaigns, specs):
+    clients = personalize_clients("local", workspace=lab_campaigns.workspace)
+    clients.runtime.meta.events.register(
+        "after-call.personalize-runtime.GetRecommendations", lambda **_: time.sleep(0.6))
+    service = ResultsService(lab_campaigns.catalog, clients_for=lambda _arn: clients,
+                             timeout=0.2)
+    result = service.recommend(specs["recs"], "196")
+    assert result.error == ("Model 'Personal Recommendations' did not answer within 0.2 s; "
+                            "try again or refresh.")
+    service.close()
+
+
+# ---- similar items and ranking ---------------------------------------------------------------
+
+def test_similar_items_never_lists_the_starting_film(service, specs, lab_campaigns):
+    result = service.similar(specs["sims"], "50", n=25, user_id="196")
+    assert result.ok and len(result.frame) == 25
+    assert "50" not in result.item_ids
+    direct = runtime_ids(lab_campaigns, campaignArn=specs["sims"].arn, itemId="50",
+                         numResults=26)
+    assert result.item_ids == [i for i in direct if i != "50"][:25]
+
+
+def test_rank_reorders_exactly_the_films_sent(service, specs, lab_campaigns):
+    popular = lab_campaigns.catalog.popular("Horror", n=25)["item_id"].tolist()
+    result = service.rank(specs["rank"], "196", popular)
+    assert list(result.frame.columns) == list(RANKING_COLUMNS)
+    assert sorted(result.item_ids) == sorted(popular) and len(result.item_ids) == 25
+    frame = result.frame
+    assert [popular[k - 1] for k in frame["input_rank"]] == result.item_ids
+    assert (frame["moved"] == frame["input_rank"] - frame["rank"]).all()
+    assert service.calls == 1
+
+
+# ---- model descriptions ----------------------------------------------------------------------
+
+def test_describe_reads_recipe_status_and_metrics(service, specs, lab_campaigns):
+    info = service.describe(specs["recs"])
+    assert info.error is None
+    assert (info.recipe, info.status) == ("aws-user-personalization", "ACTIVE")
+    personalize = clients_for_arn(specs["recs"].arn, workspace=lab_campaigns.workspace).personalize
+    metrics = personalize.get_solution_metrics(
+        solutionVersionArn=info.solution_version_arn)["metrics"]
+    assert info.metrics["precision_at_5"] == pytest.approx(metrics["precision_at_5"])
+    assert 0 < info.metrics["precision_at_5"] < 1
+    gone = service.describe(specs["missing"])
+    assert gone.recipe is None and "was not found" in gone.error
