@@ -1,0 +1,427 @@
+"""Control-plane operations of the embedded engine through real boto3 clients, on small data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import boto3
+import pandas as pd
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+from moto import mock_aws
+
+from videorecs_widgets.clients import personalize_clients, wait_until_active
+from videorecs_widgets.errors import EngineError, ResourceFailedError
+from videorecs_widgets.local.backend import backend_for
+from videorecs_widgets.local.store import resolve_workspace
+
+ARN = "arn:aws:personalize:local:000000000000:"
+RECIPE = "arn:aws:personalize:::recipe/"
+SCHEMA = json.dumps({
+    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
+    "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
+               {"name": "TIMESTAMP", "type": "long"}],
+    "version": "1.0",
+})
+
+
+def interactions(n_users: int = 60, per_user: int = 20) -> pd.DataFrame:
+    """Users each walk through 20 of 40 items in time order: enough to train (1,200 rows)."""
+    rows = [(f"u{u}", f"i{(u + k) % 40}", 1_600_000_000 + 100 * u + k)
+            for u in range(n_users) for k in range(per_user)]
+    return pd.DataFrame(rows, columns=["USER_ID", "ITEM_ID", "TIMESTAMP"])
+
+
+@pytest.fixture
+def clients(tmp_path):
+    pair = personalize_clients("local", workspace=tmp_path / "ws")
+    yield pair
+    backend_for(resolve_workspace(tmp_path / "ws")).wait_for_background_work(60)
+
+
+@pytest.fixture
+def p(clients):
+    return clients.personalize
+
+
+def _error(excinfo) -> tuple[str, str]:
+    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
+
+
+def _group_with_dataset(p, name: str = "g") -> tuple[str, str, str]:
+    schema = p.create_schema(name=f"{name}-schema", schema=SCHEMA)["schemaArn"]
+    group = p.create_dataset_group(name=name)["datasetGroupArn"]
+    dataset = p.create_dataset(name=f"{name}-interactions", schemaArn=schema,
+                               datasetGroupArn=group, datasetType="INTERACTIONS")["datasetArn"]
+    return schema, group, dataset
+
+
+def _import(p, dataset: str, location: str, name: str = "job") -> str:
+    return p.create_dataset_import_job(jobName=name, datasetArn=dataset,
+                                       dataSource={"dataLocation": location},
+                                       )["datasetImportJobArn"]
+
+
+def _trained(p, tmp_path, recipe: str = "aws-popularity-count") -> dict[str, str]:
+    schema, group, dataset = _group_with_dataset(p)
+    path = tmp_path / "interactions.csv"
+    interactions().to_csv(path, index=False)
+    wait_until_active(p, _import(p, dataset, str(path)))
+    solution = p.create_solution(name="s", datasetGroupArn=group,
+                                 recipeArn=RECIPE + recipe)["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    wait_until_active(p, version)
+    return {"schema": schema, "group": group, "dataset": dataset, "solution": solution,
+            "version": version}
+
+
+# -- dataset groups -------------------------------------------------------------------------------
+
+
+def test_create_dataset_group__active_with_local_arn(p):
+    arn = p.create_dataset_group(name="lab")["datasetGroupArn"]
+    assert arn == ARN + "dataset-group/lab"
+    group = wait_until_active(p, arn)
+    assert group["name"] == "lab" and group["status"] == "ACTIVE"
+    assert group["creationDateTime"] <= group["lastUpdatedDateTime"]
+
+
+def test_create_dataset_group__duplicate_name(p):
+    p.create_dataset_group(name="lab")
+    with pytest.raises(ClientError) as excinfo:
+        p.create_dataset_group(name="lab")
+    assert _error(excinfo) == ("ResourceAlreadyExistsException",
+                               f"Resource Arn {ARN}dataset-group/lab already exists.")
+
+
+def test_create_dataset_group__missing_name_is_botocore_validation(p):
+    with pytest.raises(ParamValidationError, match="Missing required parameter.*name"):
+        p.create_dataset_group()
+
+
+def test_describe_dataset_group__unknown_arn(p):
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_dataset_group(datasetGroupArn=ARN + "dataset-group/nope")
+    assert _error(excinfo) == ("ResourceNotFoundException",
+                               f"Resource Arn {ARN}dataset-group/nope does not exist.")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_list_dataset_groups__pages(p):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+    first = p.list_dataset_groups(maxResults=2)
+    assert [g["name"] for g in first["datasetGroups"]] == ["a", "b"]
+    second = p.list_dataset_groups(maxResults=2, nextToken=first["nextToken"])
+    assert [g["name"] for g in second["datasetGroups"]] == ["c"]
+    assert "nextToken" not in second
+    pages = p.get_paginator("list_dataset_groups").paginate(PaginationConfig={"PageSize": 1})
+    assert [g["name"] for page in pages for g in page["datasetGroups"]] == ["a", "b", "c"]
+    with pytest.raises(ClientError) as excinfo:
+        p.list_dataset_groups(nextToken="garbage")
+    assert _error(excinfo) == ("InvalidNextTokenException",
+                               "The next token 'garbage' is not valid.")
+
+
+def test_delete_dataset_group__in_use_by_dataset(p):
+    schema, group, dataset = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset_group(datasetGroupArn=group)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {group} is in use: delete its datasets first ({dataset}).")
+    p.delete_dataset(datasetArn=dataset)
+    p.delete_dataset_group(datasetGroupArn=group)
+    p.delete_schema(schemaArn=schema)
+    assert p.list_dataset_groups()["datasetGroups"] == []
+    assert p.list_schemas()["schemas"] == []
+
+
+# -- schemas and datasets ---------------------------------------------------------------------
+
+
+def test_create_schema__not_json(p):
+    with pytest.raises(ClientError) as excinfo:
+        p.create_schema(name="bad", schema="{not json")
+    code, message = _error(excinfo)
+    assert code == "InvalidInputException" and message.startswith("The schema is not valid JSON")
+
+
+def test_create_schema__unknown_field_type(p):
+    schema = json.dumps({"type": "record", "name": "X",
+                         "fields": [{"name": "USER_ID", "type": "uuid"}]})
+    with pytest.raises(ClientError) as excinfo:
+        p.create_schema(name="bad", schema=schema)
+    assert _error(excinfo)[1].startswith("Schema field 'USER_ID' has type 'uuid'; use one of")
+
+
+def test_describe_schema__round_trip(p):
+    arn = p.create_schema(name="s", schema=SCHEMA)["schemaArn"]
+    schema = p.describe_schema(schemaArn=arn)["schema"]
+    assert schema["schemaArn"] == ARN + "schema/s"
+    assert json.loads(schema["schema"]) == json.loads(SCHEMA)
+    assert "status" not in schema
+
+
+def test_delete_schema__in_use(p):
+    schema, _, dataset = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_schema(schemaArn=schema)
+    assert _error(excinfo) == ("ResourceInUseException",
+                               f"Resource Arn {schema} is in use by the dataset(s) {dataset}.")
+
+
+def test_create_dataset__schema_lacks_timestamp(p):
+    schema = p.create_schema(name="no-ts", schema=json.dumps({
+        "type": "record", "name": "I", "fields": [{"name": "USER_ID", "type": "string"},
+                                                  {"name": "ITEM_ID", "type": "string"}]}))
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.create_dataset(name="d", schemaArn=schema["schemaArn"], datasetGroupArn=group,
+                         datasetType="Interactions")
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "The schema does not fit a INTERACTIONS dataset: it lacks the required field(s) "
+        "TIMESTAMP.")
+
+
+def test_create_dataset__second_interactions_dataset(p):
+    schema, group, dataset = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_dataset(name="again", schemaArn=schema, datasetGroupArn=group,
+                         datasetType="Interactions")
+    assert _error(excinfo) == ("ResourceAlreadyExistsException",
+                               f"Resource Arn {dataset} already exists.")
+
+
+# -- import jobs ------------------------------------------------------------------------------
+
+
+def test_create_dataset_import_job__file_uri(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().to_csv(path, index=False)
+    job = wait_until_active(p, _import(p, dataset, path.as_uri()))
+    assert job["status"] == "ACTIVE" and job["importMode"] == "FULL"
+    assert job["dataSource"]["dataLocation"] == path.as_uri()
+    jobs = p.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]
+    assert [j["jobName"] for j in jobs] == ["job"]
+
+
+def test_create_dataset_import_job__column_not_in_schema(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().assign(RATING=5).to_csv(path, index=False)
+    with pytest.raises(ResourceFailedError) as excinfo:
+        wait_until_active(p, _import(p, dataset, str(path)))
+    job = p.describe_dataset_import_job(
+        datasetImportJobArn=ARN + "dataset-import-job/job")["datasetImportJob"]
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == (
+        f"Data at {str(path)!r} has the column 'RATING', which is not in the schema "
+        "(fields: USER_ID, ITEM_ID, TIMESTAMP).")
+    assert job["failureReason"] in str(excinfo.value)
+
+
+def test_create_dataset_import_job__bad_timestamp(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    frame = interactions().astype({"TIMESTAMP": str})
+    frame.loc[6, "TIMESTAMP"] = "yesterday"
+    path = tmp_path / "in.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ResourceFailedError, match="column 'TIMESTAMP', row 8: 'yesterday' is "
+                                                  "not a long"):
+        wait_until_active(p, _import(p, dataset, str(path)))
+
+
+def test_create_dataset_import_job__missing_file(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    with pytest.raises(ResourceFailedError, match="Reading data location .*nothing.csv' failed"):
+        wait_until_active(p, _import(p, dataset, str(tmp_path / "nothing.csv")))
+
+
+def test_create_dataset_import_job__s3_inside_mock_aws(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lab-bucket")
+        s3.put_object(Bucket="lab-bucket", Key="data/interactions.csv",
+                      Body=interactions().to_csv(index=False).encode())
+        p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+        _, _, dataset = _group_with_dataset(p)
+        job = wait_until_active(p, _import(p, dataset, "s3://lab-bucket/data/interactions.csv"))
+        assert job["status"] == "ACTIVE"
+        described = p.describe_dataset(datasetArn=dataset)["dataset"]
+        assert described["status"] == "ACTIVE"
+        with pytest.raises(ResourceFailedError, match="from S3 failed.*NoSuchKey"):
+            wait_until_active(p, _import(p, dataset, "s3://lab-bucket/missing.csv", "job2"))
+
+
+# -- solutions and versions -------------------------------------------------------------------
+
+
+def test_create_solution__unknown_recipe(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + "aws-hrnn")
+    code, message = _error(excinfo)
+    assert code == "InvalidInputException"
+    assert message.startswith(f"Recipe '{RECIPE}aws-hrnn' is not available in the embedded "
+                              f"engine; available: {RECIPE}aws-personalized-ranking, ")
+
+
+def test_create_solution__hpo_refused(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group, performHPO=True,
+                          recipeArn=RECIPE + "aws-sims")
+    assert _error(excinfo)[1].startswith("performHPO is not handled by the embedded engine")
+
+
+def test_create_solution__auto_training_accepted_not_performed(p):
+    _, group, _ = _group_with_dataset(p)
+    arn = p.create_solution(name="s", datasetGroupArn=group, performAutoTraining=True,
+                            recipeArn=RECIPE + "aws-sims",
+                            solutionConfig={"algorithmHyperParameters": {"a_key": "1"}},
+                            )["solutionArn"]
+    solution = p.describe_solution(solutionArn=arn)["solution"]
+    assert solution["performAutoTraining"] is False
+    assert solution["solutionConfig"] == {"algorithmHyperParameters": {"a_key": "1"}}
+    assert p.list_solution_versions(solutionArn=arn)["solutionVersions"] == []
+
+
+def test_create_solution_version__too_few_interactions(p, tmp_path):
+    _, group, dataset = _group_with_dataset(p)
+    path = tmp_path / "few.csv"
+    interactions(n_users=10, per_user=12).to_csv(path, index=False)
+    wait_until_active(p, _import(p, dataset, str(path)))
+    solution = p.create_solution(name="s", datasetGroupArn=group,
+                                 recipeArn=RECIPE + "aws-user-personalization")["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    with pytest.raises(ResourceFailedError):
+        wait_until_active(p, version)
+    described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert described["status"] == "CREATE FAILED"
+    assert described["failureReason"] == (
+        "There are not enough interactions to train: 120 interactions and 10 users with at "
+        "least 2 interactions; training needs at least 1000 interactions and 25 such users.")
+    with pytest.raises(ClientError) as excinfo:
+        p.get_solution_metrics(solutionVersionArn=version)
+    assert _error(excinfo)[0] == "ResourceInUseException"
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=version)
+    assert _error(excinfo)[0] == "InvalidInputException"
+    assert "a campaign needs an ACTIVE one" in _error(excinfo)[1]
+
+
+def test_create_solution_version__no_data(p):
+    _, group, _ = _group_with_dataset(p)
+    solution = p.create_solution(name="s", datasetGroupArn=group,
+                                 recipeArn=RECIPE + "aws-sims")["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    with pytest.raises(ResourceFailedError, match=f"The dataset group {group} has no imported "
+                                                  "interactions"):
+        wait_until_active(p, version)
+
+
+def test_get_solution_metrics__small_data(p, tmp_path):
+    arns = _trained(p, tmp_path, "aws-user-personalization")
+    metrics = p.get_solution_metrics(solutionVersionArn=arns["version"])["metrics"]
+    assert len(metrics) == 8 and all(0 <= v <= 1 for v in metrics.values())
+    versions = p.list_solution_versions(solutionArn=arns["solution"])["solutionVersions"]
+    assert [v["solutionVersionArn"] for v in versions] == [arns["version"]]
+
+
+def test_delete_solution__in_use_by_campaign(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_solution(solutionArn=arns["solution"])
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {arns['solution']} is in use by the campaign {campaign}; delete the "
+        "campaign first.")
+    p.delete_campaign(campaignArn=campaign)
+    p.delete_solution(solutionArn=arns["solution"])
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_solution_version(solutionVersionArn=arns["version"])
+    assert _error(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_create_campaign__duplicate_name(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    first = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=arns["version"])
+    assert _error(excinfo) == ("ResourceAlreadyExistsException",
+                               f"Resource Arn {first} already exists.")
+
+
+# -- recipes ------------------------------------------------------------------------------------
+
+
+def test_list_recipes__lab_recipes(p):
+    names = {r["name"] for r in p.list_recipes()["recipes"]}
+    assert names == {"aws-user-personalization", "aws-user-personalization-v2",
+                     "aws-personalized-ranking", "aws-personalized-ranking-v2", "aws-sims",
+                     "aws-similar-items", "aws-popularity-count"}
+
+
+def test_describe_recipe__sims(p):
+    recipe = p.describe_recipe(recipeArn=RECIPE + "aws-sims")["recipe"]
+    assert recipe["recipeType"] == "RELATED_ITEMS"
+    assert recipe["algorithmArn"] == "arn:aws:personalize:::algorithm/aws-sims"
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_recipe(recipeArn=RECIPE + "aws-hrnn")
+    assert _error(excinfo) == ("ResourceNotFoundException",
+                               f"Resource Arn {RECIPE}aws-hrnn does not exist.")
+
+
+# -- unhandled operations and persistence -------------------------------------------------------
+
+
+def test_create_recommender__not_handled(p):
+    with pytest.raises(ClientError) as excinfo:
+        p.create_recommender(name="r", datasetGroupArn=ARN + "dataset-group/g",
+                             recipeArn="arn:aws:personalize:::recipe/aws-vod-top-picks")
+    assert _error(excinfo) == ("InvalidInputException",
+                               "The operation CreateRecommender is not handled by the embedded "
+                               "engine.")
+
+
+def test_describe_campaign__left_in_progress_by_ended_process(tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    now = 1_700_000_000.0
+    state = {"version": 1, "resources": {"campaign": {ARN + "campaign/c": {
+        "name": "c", "arn": ARN + "campaign/c", "created": now, "updated": now,
+        "status": "CREATE IN_PROGRESS", "worker_pid": ended.pid,
+        "solution_version_arn": ARN + "solution/s/1"}}}}
+    (workspace / "state.json").write_text(json.dumps(state))
+    p = personalize_clients("local", workspace=workspace).personalize
+    campaign = p.describe_campaign(campaignArn=ARN + "campaign/c")["campaign"]
+    assert campaign["status"] == "CREATE FAILED"
+    assert campaign["failureReason"] == (
+        f"The process (pid {ended.pid}) that was creating this resource ended before it "
+        "finished; delete it and create it again.")
+
+
+def test_describe_dataset_group__damaged_state_file(tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "state.json").write_text("{half a file")
+    with pytest.raises(EngineError, match="is not valid JSON"):
+        personalize_clients("local", workspace=workspace).personalize.list_dataset_groups()
+
+
+def test_create_dataset_group__workspace_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDEORECS_WORKSPACE", str(tmp_path / "from-env"))
+    personalize_clients("local").personalize.create_dataset_group(name="env")
+    state = json.loads((tmp_path / "from-env" / "state.json").read_text())
+    assert list(state["resources"]["dataset-group"]) == [ARN + "dataset-group/env"]
+    assert os.environ["VIDEORECS_WORKSPACE"] == str(tmp_path / "from-env")
