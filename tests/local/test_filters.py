@@ -1,0 +1,162 @@
+"""Personalize filter expressions: parsing, refusals (through create_filter), applying them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from botocore.exceptions import ClientError
+
+from videorecs_widgets.clients import personalize_clients, wait_until_active
+from videorecs_widgets.local.exceptions import InvalidInputException
+from videorecs_widgets.local.filters import (
+    ItemIndex,
+    apply_filter,
+    parse_filter_expression,
+    parse_filter_value,
+)
+
+ITEMS = pd.DataFrame({
+    "ITEM_ID": ["1", "2", "3", "4"],
+    "GENRES": ["Comedy|Romance", "Horror", "Comedy", None],
+    "YEAR": [1995, 1980, 1960, 1999],
+})
+HISTORY = {"click": {"1"}, "watch": {"2", "3"}}
+
+
+def _apply(expression: str, values: dict | None = None):
+    def interacted(event_types):
+        if event_types is None:
+            return set().union(*HISTORY.values())
+        return set().union(*(HISTORY.get(t, set()) for t in event_types))
+
+    return apply_filter(parse_filter_expression(expression), filter_values=values,
+                        items=ItemIndex(ITEMS), interacted=interacted)
+
+
+def test_parse_filter_expression__blocks_and_params():
+    expression = parse_filter_expression(
+        'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*") | '
+        "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE) AND Items.YEAR >= $FROM")
+    assert [b.action for b in expression.blocks] == ["EXCLUDE", "INCLUDE"]
+    assert expression.params == {"GENRE", "FROM"}
+    assert expression.item_fields == {"GENRES", "YEAR"}
+    assert expression.blocks[1].conditions[1].op == ">="
+
+
+def test_apply_filter__exclude_interacted():
+    assert _apply('EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")') == (
+        {"1", "2", "3"}, None)
+    assert _apply('EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")') == (
+        {"2", "3"}, None)
+
+
+def test_apply_filter__include_by_param_with_several_values():
+    exclude, allowed = _apply("INCLUDE ItemID WHERE Items.GENRES IN ($G)",
+                              {"G": '"Horror","Romance"'})
+    assert (exclude, allowed) == (set(), {"1", "2"})
+
+
+def test_apply_filter__include_then_exclude_in_order():
+    exclude, allowed = _apply('INCLUDE ItemID WHERE Items.GENRES IN ("Comedy") | '
+                              'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")')
+    assert exclude == {"1"} and allowed == {"3"}
+
+
+def test_apply_filter__numeric_and_not_in():
+    assert _apply("INCLUDE ItemID WHERE Items.YEAR < 1990")[1] == {"2", "3"}
+    assert _apply('INCLUDE ItemID WHERE Items.GENRES NOT IN ("Comedy")')[1] == {"2", "4"}
+    assert _apply("EXCLUDE ItemID WHERE Items.YEAR > $Y", {"Y": "1990"})[0] == {"1", "4"}
+
+
+def test_apply_filter__exclude_without_value_is_skipped():
+    assert _apply("EXCLUDE ItemID WHERE Items.GENRES IN ($G)", {}) == (set(), None)
+
+
+def test_apply_filter__include_without_value():
+    with pytest.raises(InvalidInputException, match=r"Filter values are missing for \$G"):
+        _apply("INCLUDE ItemID WHERE Items.GENRES IN ($G)", {})
+
+
+def test_parse_filter_value__quoted_and_plain():
+    assert parse_filter_value("G", '"Comedy","Film-Noir"') == ["Comedy", "Film-Noir"]
+    assert parse_filter_value("Y", "1990") == ["1990"]
+    with pytest.raises(InvalidInputException, match=r"Filter value for \$G is ''"):
+        parse_filter_value("G", "")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('INCLUDE UserID WHERE Users.AGE > 30',
+         "filters on UserID (user segments) are not handled"),
+        ('EXCLUDE ItemID WHERE Items.GENRES IN ("A") OR Items.YEAR > 1',
+         "OR between conditions is not handled; use separate blocks joined with |"),
+        ('INCLUDE ItemID WHERE Items.GENRES IN ("A") IF CurrentUser.AGE > 30',
+         "IF CurrentUser... conditions are not handled"),
+        ('INCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")',
+         "INCLUDE on Interactions is not handled"),
+        ('EXCLUDE ItemID WHERE Interactions.EVENT_VALUE > 3',
+         "Interactions.EVENT_VALUE is not handled (only Interactions.EVENT_TYPE)"),
+        ('INCLUDE ItemID WHERE CurrentItem.GENRES IN ("A")',
+         "CurrentItem.GENRES (the current item) is not handled"),
+    ],
+)
+def test_create_filter__unsupported_expression(tmp_path, expression, message):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.create_filter(name="f", datasetGroupArn=group, filterExpression=expression)
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "InvalidInputException"
+    assert error["Message"].startswith(
+        f"Filter expression {expression!r} is not supported by the embedded engine: {message}")
+    assert p.list_filters()["Filters"] == []
+
+
+def test_create_filter__syntax_error(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.create_filter(name="f", datasetGroupArn=group,
+                        filterExpression="EXCLUDE ItemID WHERE Items.GENRES IN (Comedy)")
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Filter expression 'EXCLUDE ItemID WHERE Items.GENRES IN (Comedy)': expected a quoted "
+        "value, a number or $PARAM but found 'Comedy'.")
+
+
+def test_create_filter__items_field_without_items_dataset(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    expression = 'INCLUDE ItemID WHERE Items.GENRES IN ("Comedy")'
+    with pytest.raises(ClientError) as excinfo:
+        p.create_filter(name="f", datasetGroupArn=group, filterExpression=expression)
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"Filter expression {expression!r} uses Items.GENRES, but the dataset group {group} has "
+        "no ITEMS dataset.")
+
+
+def test_create_filter__field_not_in_items_schema(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    schema = p.create_schema(name="items", schema=json.dumps({
+        "type": "record", "name": "Items",
+        "fields": [{"name": "ITEM_ID", "type": "string"}, {"name": "GENRES", "type": "string"}],
+    }))["schemaArn"]
+    p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group, datasetType="Items")
+    with pytest.raises(ClientError) as excinfo:
+        p.create_filter(name="f", datasetGroupArn=group,
+                        filterExpression="INCLUDE ItemID WHERE Items.PRICE < 10")
+    assert excinfo.value.response["Error"]["Message"].endswith(
+        "uses Items.PRICE, which is not a field of the ITEMS schema (GENRES, ITEM_ID).")
+    arn = p.create_filter(name="f", datasetGroupArn=group,
+                          filterExpression="INCLUDE ItemID WHERE Items.GENRES IN ($G)",
+                          )["filterArn"]
+    described = wait_until_active(p, arn)
+    assert described["filterExpression"] == "INCLUDE ItemID WHERE Items.GENRES IN ($G)"
+    assert described["datasetGroupArn"] == group
+    p.delete_filter(filterArn=arn)
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_filter(filterArn=arn)
+    assert excinfo.value.response["Error"]["Message"] == f"Resource Arn {arn} does not exist."
