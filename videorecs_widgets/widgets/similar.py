@@ -179,6 +179,11 @@ class SimilarItemsPanel:
         return self._grid.frame
 
     @property
+    def grid(self) -> FilmGrid:
+        """The film cards shown; each card's "Start here" button makes it the starting film."""
+        return self._grid
+
+    @property
     def status(self) -> str:
         """The status line's message ("" when all is well)."""
         return self.status_line.message

@@ -1,0 +1,156 @@
+"""PersonalRankingPanel on ML-100k with the lab's real local campaigns."""
+
+from __future__ import annotations
+
+import pytest
+
+from videorecs_widgets.catalog import UnknownGenreError
+from videorecs_widgets.model_spec import ModelSpec
+from videorecs_widgets.registry import ModelRegistry
+from videorecs_widgets.results import ResultsService
+from videorecs_widgets.widgets.ranking import PersonalRankingPanel, movement_text
+
+LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
+
+
+@pytest.fixture()
+def reg(lab_campaigns, tmp_path):
+    """A real models.yaml: one model of each type, plus a ranking model whose campaign is gone."""
+    arns = lab_campaigns.campaigns
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Personal Recommendations", arns["recs"], "recommendations", 1))
+    registry.add(ModelSpec("Personal Ranking", arns["rank"], "personal-ranking", 1))
+    registry.add(ModelSpec("Ranking (deleted)", LOCAL + "gone-campaign", "personal-ranking", 2))
+    registry.add(ModelSpec("Similar Items", arns["sims"], "similar-items", 1))
+    return registry
+
+
+@pytest.fixture()
+def svc(lab_campaigns):
+    service = ResultsService(lab_campaigns.catalog, workspace=lab_campaigns.workspace)
+    yield service
+    service.close()
+
+
+@pytest.fixture()
+def panel(lab_campaigns, reg, svc):
+    return PersonalRankingPanel(lab_campaigns.catalog, reg, results=svc, user_id="196")
+
+
+def test_movement_text_says_up_down_or_equal():
+    assert [movement_text(m) for m in (7, -3, 0, None)] == ["up 7", "down 3", "=", ""]
+
+
+def test_genre_choice_has_all_genres_and_the_19_genres_horror_included(panel):
+    options = panel.genre_options
+    assert options[0] == "All genres" and len(options) == 20
+    assert "Horror" in options and options[1:] == panel.catalog.genres
+    assert panel.genre is None
+
+
+def test_popular_list_of_horror_is_shown_without_any_model_call(panel, svc):
+    panel.set_genre("Horror")
+    popular = panel.popular
+    assert len(popular) == 25
+    assert popular["title"].tolist()[:5] == ["Scream", "Alien", "Psycho", "Jaws",
+                                             "Young Frankenstein"]
+    assert popular["count"].iloc[0] == 246  # ratings above 3.5 of Scream
+    assert all("Horror" in genres for genres in popular["genres"])
+    assert popular["rank"].tolist() == list(range(1, 26))
+    assert "Scream" in panel.html and "246 ratings above 3.5" in panel.html
+    assert panel.results == (None,) and svc.calls == 0
+
+
+def test_all_genres_shows_the_overall_popular_films(panel, lab_campaigns):
+    expected = lab_campaigns.catalog.popular(None, n=25)["item_id"].tolist()
+    assert panel.popular["item_id"].tolist() == expected
+    assert panel.popular["title"].iloc[0] == "Star Wars"
+
+
+def test_model1_lists_only_ranking_models_by_name(panel):
+    assert panel.model_options == ["Personal Ranking", "Ranking (deleted)"]
+    assert panel._model.options[0] == ("no model selected", "")
+    assert panel.selected_models == (None,)
+
+
+def test_reranked_list_is_a_permutation_of_the_popular_list(panel, svc, lab_campaigns):
+    panel.set_genre("Horror")
+    panel._model.set_state({"index": 1})  # as the front end does
+    assert panel.selected_models == ("Personal Ranking",)
+    assert svc.calls == 1
+    (result,) = panel.results
+    assert result.ok, result.error
+    popular_ids = panel.popular["item_id"].tolist()
+    ranked_ids = result.item_ids
+    assert sorted(ranked_ids) == sorted(popular_ids) and len(ranked_ids) == 25
+    assert ranked_ids != popular_ids  # the model does re-rank for user 196
+    # The order is the campaign's own answer for this user and list.
+    runtime = lab_campaigns_runtime(lab_campaigns)
+    direct = runtime.get_personalized_ranking(
+        campaignArn=lab_campaigns.campaigns["rank"], userId="196", inputList=popular_ids)
+    assert ranked_ids == [item["itemId"] for item in direct["personalizedRanking"]]
+    frame = result.frame
+    position = {item: k for k, item in enumerate(popular_ids, start=1)}
+    assert frame["input_rank"].tolist() == [position[i] for i in ranked_ids]
+    assert (frame["moved"] == frame["input_rank"] - frame["rank"]).all()
+    html = panel.html
+    for moved in frame["moved"].tolist():
+        assert f'videorecs-caption">{movement_text(moved)}<' in html
+    assert panel.status == ""
+
+
+def test_each_change_asks_the_model_once_and_redisplay_asks_nothing(panel, svc):
+    panel.select_model("Personal Ranking")
+    assert svc.calls == 1
+    panel.set_genre("Comedy")
+    assert svc.calls == 2
+    assert sorted(panel.results[0].item_ids) == sorted(panel.popular["item_id"])
+    panel.navigator.next_user()
+    assert panel.current_user == "197" and svc.calls == 3
+    panel._repr_mimebundle_()
+    panel._repr_mimebundle_()
+    assert svc.calls == 3
+    panel.set_genre("Comedy")  # same value: no change, no call
+    assert svc.calls == 3
+
+
+def test_no_model_selected_makes_no_call(panel, svc):
+    panel.set_genre("Drama")
+    panel.navigator.next_user()
+    panel.select_model("Personal Ranking")
+    panel.clear_models()
+    panel.set_genre("War")
+    assert svc.calls == 1 and panel.results == (None,)
+
+
+def test_a_deleted_campaign_shows_a_message_and_the_panel_stays_usable(panel, svc):
+    panel.select_model("Ranking (deleted)")
+    assert panel.status.startswith("Model 1: Model 'Ranking (deleted)': campaign ")
+    assert "gone-campaign" in panel.status and "was not found" in panel.status
+    assert len(panel.popular) == 25  # the popular list is still shown
+    panel.select_model("Personal Ranking")
+    assert panel.status == "" and panel.results[0].ok
+
+
+def test_unknown_genre_is_refused(panel):
+    with pytest.raises(UnknownGenreError):
+        panel.set_genre("Western movies")
+
+
+def test_registry_change_updates_options_keeps_choice_and_makes_no_call(panel, reg, svc):
+    panel.select_model("Personal Ranking")
+    assert svc.calls == 1
+    reg.add(ModelSpec("Another Ranking", LOCAL + "other-ranking-campaign",
+                      "personal-ranking", 0))
+    assert panel.model_options == ["Another Ranking", "Personal Ranking", "Ranking (deleted)"]
+    assert panel.selected_models == ("Personal Ranking",) and panel.results[0].ok
+    reg.remove("Personal Ranking")
+    assert panel.selected_models == (None,) and panel.results == (None,)
+    assert svc.calls == 1
+
+
+def lab_campaigns_runtime(lab_campaigns):
+    from videorecs_widgets.clients import clients_for_arn
+
+    return clients_for_arn(lab_campaigns.campaigns["rank"],
+                           workspace=lab_campaigns.workspace).runtime
