@@ -130,6 +130,7 @@ class ModelRegistry:
         # removed is a conflict, not a coincidence of two removals.
         self._renames: dict[str, str] = {}
         self._set_warnings(parsed.warnings)
+        self._emit_warnings()
 
     def __repr__(self) -> str:
         pending = ", unsaved edits" if self.dirty else ""
@@ -415,12 +416,18 @@ class ModelRegistry:
 
     def _set_warnings(self, found: list[str]) -> None:
         self.warnings = list(found)
-        for sentence in found:
+
+    def _emit_warnings(self) -> None:
+        # Only once the registry and the file agree: with warnings turned into errors this
+        # raises, and must not interrupt a save half-way.
+        for sentence in self.warnings:
             if sentence not in self._warned:
                 self._warned.add(sentence)
                 warnings.warn(sentence, DuplicateModelWarning, stacklevel=4)
 
     def _notify_if_changed(self, before: dict[str, ModelSpec]) -> bool:
+        """Issue new warnings, then call the observers if the models changed."""
+        self._emit_warnings()
         if before == self._specs:
             return False
         for callback in list(self._observers):

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore import UNSIGNED
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from videorecs_widgets.model_spec import ModelSpec, recipe_model_type
@@ -106,14 +107,8 @@ def check_model(spec: ModelSpec, clients: Any = None) -> ModelCheck:
     except BotoCoreError as exc:
         return _result(spec, ERROR, f"Could not make a client for {label}: {exc}.")
 
-    client_region = getattr(getattr(personalize, "meta", None), "region_name", None)
-    if client_region and client_region != spec.region:
-        return _result(
-            spec, REGION_MISMATCH,
-            f"Model {spec.name!r} is in region {spec.region!r} but the client given is for "
-            f"{client_region!r}; use clients for {spec.region!r} (or let the registry choose "
-            "them by the ARN).",
-        )
+    if mismatch := _region_mismatch(spec, personalize):
+        return _result(spec, REGION_MISMATCH, mismatch)
 
     try:
         if spec.resource_type == "recommender":
@@ -219,6 +214,32 @@ def _result(spec: ModelSpec, status: str, message: str) -> ModelCheck:
         name=spec.name, arn=spec.arn, declared_type=spec.type, status=status, recipe=None,
         fits=False, expected_type=None, message=message,
     )
+
+
+def _region_mismatch(spec: ModelSpec, personalize: Any) -> str | None:
+    """Why ``personalize`` cannot answer for ``spec``'s ARN, or ``None``.
+
+    The embedded engine's clients are the unsigned ones (they never send a request; see
+    :func:`videorecs_widgets.clients.personalize_clients`); a signed client talks to AWS in
+    its ``region_name``.
+    """
+    meta = getattr(personalize, "meta", None)
+    if meta is None:
+        return None  # not a botocore client: let the call itself tell
+    local_client = getattr(meta.config, "signature_version", None) is UNSIGNED
+    if spec.backend == "local" and not local_client:
+        return (f"Model {spec.name!r} is served by the embedded engine (region 'local'), but "
+                f"the client given is for AWS region {meta.region_name!r}; use the embedded "
+                "engine's clients (or let the registry choose them by the ARN).")
+    if spec.backend == "aws" and local_client:
+        return (f"Model {spec.name!r} is in AWS region {spec.region!r}, but the client given "
+                "is the embedded engine's; use AWS clients for that region (or let the registry "
+                "choose them by the ARN).")
+    if spec.backend == "aws" and meta.region_name != spec.region:
+        return (f"Model {spec.name!r} is in region {spec.region!r}, but the client given is "
+                f"for {meta.region_name!r}; use clients for {spec.region!r} (or let the "
+                "registry choose them by the ARN).")
+    return None
 
 
 def _personalize_client(spec: ModelSpec, clients: Any) -> Any:
