@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from videorecs_widgets import cli_models
 from videorecs_widgets.errors import VideorecsError
 
 log = logging.getLogger("videorecs_widgets")
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="run the lab on MovieLens 100k with the embedded engine")
     data_args(p)
     p.set_defaults(func=_cmd_lab, source=None, force=False)
+
+    cli_models.add_parser(sub)  # models list | add | update | remove | check
     return parser
 
 
