@@ -299,6 +299,14 @@ def test_get_recommendations__sims_similar_items(lab):
     assert set(items) <= set(liked_by_fans)
 
 
+def test_get_recommendations__sims_unknown_item_gets_popular_items(lab):
+    response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["sims"],
+                                               itemId="no-such-film", numResults=5)
+    popular = lab.interactions["ITEM_ID"].value_counts()
+    items = [e["itemId"] for e in response["itemList"]]
+    assert [popular[i] for i in items] == list(popular.iloc[:5])
+
+
 def test_get_personalized_ranking__unknown_items_last(lab):
     popular = list(lab.interactions["ITEM_ID"].value_counts().index[:24])
     response = lab.runtime.get_personalized_ranking(

@@ -309,6 +309,17 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _kind_errors_as_invalid_input() -> Iterator[None]:
+    """A model asked for something its recipe does not serve answers InvalidInputException."""
+    from videorecs_widgets.local.recipes import RecipeKindError
+
+    try:
+        yield
+    except RecipeKindError as exc:
+        raise InvalidInputException(str(exc)) from None
+
+
 class _TrainingFailed(EngineError):
     """Training could not run; the message is the solution version's failureReason."""
 
@@ -1154,6 +1165,13 @@ class PersonalizeBackend:
         self._unsupported(promotions=promotions, metadata_columns=metadata_columns)
         count = self._check_count(num_results, "numResults")
         version, model = self._serving(campaign_arn, recommender_arn)
+        with _kind_errors_as_invalid_input():
+            return self._recommend(campaign_arn, version, model, item_id, user_id, count,
+                                   filter_arn, filter_values)
+
+    def _recommend(self, campaign_arn: str, version: SolutionVersion, model: Any,
+                   item_id: str | None, user_id: str | None, count: int,
+                   filter_arn: str | None, filter_values: dict | None) -> dict[str, Any]:
         recipe_name = version.settings["recipe_arn"].rsplit("/", 1)[-1]
         kind = model.kind
         if kind == "ranking":
@@ -1203,7 +1221,8 @@ class PersonalizeBackend:
             )
         exclude, allowed = self._filter_sets(version, user_id, filter_arn, filter_values)
         wanted = list(dict.fromkeys(str(i) for i in input_list))
-        ranked = [(str(i), float(s)) for i, s in model.rank(user_id, wanted)]
+        with _kind_errors_as_invalid_input():
+            ranked = [(str(i), float(s)) for i, s in model.rank(user_id, wanted)]
         placed = {i for i, _ in ranked}
         # Items the model never saw go to the end, in the order given, as the service does.
         ranked += [(i, 0.0) for i in wanted if i not in placed]
