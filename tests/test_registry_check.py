@@ -250,3 +250,16 @@ def test_repository_models_yaml_checks_against_a_lab_workspace(lab_campaigns, tm
         ("Personal Ranking", NOT_FOUND),
         ("Similar Items", NOT_FOUND),
     ]
+
+
+def test_check_recommender_arn_asks_describe_recommender(clients):
+    # The embedded engine has no recommenders: the answer's error code becomes an ERROR status.
+    spec = ModelSpec("Top picks", "arn:aws:personalize:local:000000000000:recommender/top-picks",
+                     "recommendations", 1)
+    check = check_model(spec, clients)
+    assert check.status == ERROR
+    assert check.message == (
+        "Asking about the recommender 'top-picks' of model 'Top picks' failed "
+        "(InvalidInputException: The operation DescribeRecommender is not handled by the "
+        "embedded engine.)."
+    )

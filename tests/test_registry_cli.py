@@ -1,0 +1,124 @@
+"""``videorecs-widgets models ...`` on a temporary registry and the lab's real local campaigns."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from videorecs_widgets.cli import main
+from videorecs_widgets.registry import ModelRegistry, ModelSpec
+
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models.yaml"
+
+
+@pytest.fixture
+def registry_file(tmp_path) -> Path:
+    path = tmp_path / "models.yaml"
+    shutil.copyfile(REPO_MODELS, path)
+    return path
+
+
+def test_models_list_prints_the_lab_models_in_order(registry_file, capsys):
+    assert main(["models", "list", "--file", str(registry_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    local = "arn:aws:personalize:local:000000000000:campaign/"
+    assert lines == [
+        "TYPE              SORT  NAME                      BACKEND  ARN",
+        f"recommendations      1  Personal Recommendations  local    {local}"
+        "personalize-lab-recs-campaign",
+        f"personal-ranking     1  Personal Ranking          local    {local}"
+        "personalize-lab-rank-campaign",
+        f"similar-items        1  Similar Items             local    {local}"
+        "personalize-lab-sims-campaign",
+    ]
+
+
+def test_models_list_of_type_and_empty(tmp_path, registry_file, capsys):
+    assert main(["models", "list", "--file", str(registry_file), "--type", "similar-items"]) == 0
+    assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == [
+        "TYPE", "similar-items"]
+    assert main(["models", "list", "--file", str(tmp_path / "none.yaml")]) == 0
+    assert capsys.readouterr().out == f"No models in {tmp_path / 'none.yaml'}.\n"
+
+
+def test_models_add_checks_type_against_campaign(lab_campaigns, registry_file, capsys):
+    sims = lab_campaigns.campaigns["sims"]
+    ws = ["--workspace", str(lab_campaigns.workspace)]
+    before = registry_file.read_bytes()
+    code = main(["models", "add", "--file", str(registry_file), *ws, "Wrong", sims,
+                 "personal-ranking"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"videorecs-widgets models: Cannot add model 'Wrong' in "
+                          f"{registry_file}: The campaign 'lab-sims-campaign' is ACTIVE.")
+    assert "answers 'similar-items' queries: change its type to 'similar-items'" in err
+    assert registry_file.read_bytes() == before
+
+    assert main(["models", "add", "--file", str(registry_file), *ws, "Lab SIMS", sims,
+                 "similar-items", "--description", "no"]) == 0
+    assert capsys.readouterr().out == (f"Added 'Lab SIMS' (similar-items, sort order 2) to "
+                                       f"{registry_file}.\n")
+    assert ModelRegistry(registry_file).get("Lab SIMS") == ModelSpec(
+        "Lab SIMS", sims, "similar-items", 2, "no")
+    assert "    description: 'no'\n" in registry_file.read_text()
+
+
+def test_models_add_no_check_update_remove(registry_file, capsys):
+    arn = "arn:aws:personalize:us-east-1:123456789012:campaign/later"
+    assert main(["models", "add", "--file", str(registry_file), "--no-check", "Later", arn,
+                 "recommendations", "--sort-order", "7"]) == 0
+    assert main(["models", "update", "--file", str(registry_file), "Later", "--new-name",
+                 "Sooner", "--sort-order", "0"]) == 0
+    assert ModelRegistry(registry_file).of_type("recommendations")[0] == ModelSpec(
+        "Sooner", arn, "recommendations", 0)
+    assert main(["models", "remove", "--file", str(registry_file), "Sooner"]) == 0
+    assert "Sooner" not in ModelRegistry(registry_file)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"Added 'Later' (recommendations, sort order 7) to {registry_file}.",
+                   f"Updated 'Sooner' in {registry_file}.",
+                   f"Removed 'Sooner' from {registry_file}."]
+
+
+def test_models_errors_exit_2_with_message(tmp_path, registry_file, capsys):
+    assert main(["models", "remove", "--file", str(registry_file), "Nope"]) == 2
+    assert capsys.readouterr().err == (f"videorecs-widgets models: No model named 'Nope' in "
+                                       f"{registry_file}.\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  - name: no\n")
+    assert main(["models", "list", "--file", str(bad)]) == 2
+    assert "line 2: name parsed as the boolean False from no; quote it ('no')" in (
+        capsys.readouterr().err)
+
+
+def test_models_check_reports_each_model_and_exit_code(lab_campaigns, tmp_path, capsys):
+    path = tmp_path / "models.yaml"
+    c = lab_campaigns.campaigns
+    registry = ModelRegistry(path)
+    registry.add(ModelSpec("Recs", c["recs"], "recommendations", 1))
+    registry.add(ModelSpec("Sims", c["sims"], "similar-items", 1))
+    ws = ["--workspace", str(lab_campaigns.workspace)]
+    assert main(["models", "check", "--file", str(path), *ws]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Recs: ok; recipe aws-user-personalization; The campaign "
+                             "'lab-recs-campaign' is ACTIVE.")
+    assert out[-1] == "2 of 2 models are ACTIVE and of the right type."
+
+    registry.add(ModelSpec("Sims as ranking", c["sims"], "personal-ranking", 1))
+    assert main(["models", "check", "--file", str(path), *ws, "Sims as ranking"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Sims as ranking: WRONG TYPE; recipe aws-sims; ")
+    assert out[-1] == "0 of 1 models are ACTIVE and of the right type."
+
+
+def test_models_check_of_repository_registry_without_lab_campaigns(registry_file, tmp_path,
+                                                                     capsys):
+    code = main(["models", "check", "--file", str(registry_file), "--workspace",
+                 str(tmp_path / "empty-engine")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith("Personal Recommendations: NOT_FOUND; recipe ?; The campaign "
+                             "'personalize-lab-recs-campaign' of model 'Personal "
+                             "Recommendations' does not exist in region 'local'")
+    assert out[-1] == "0 of 3 models are ACTIVE and of the right type."
