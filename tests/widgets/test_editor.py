@@ -1,0 +1,152 @@
+"""RegistryEditor on a real models.yaml, checked against the lab's real local campaigns."""
+
+from __future__ import annotations
+
+import pytest
+
+from videorecs_widgets.model_spec import ModelSpec
+from videorecs_widgets.registry import ModelRegistry
+from videorecs_widgets.widgets.editor import RegistryEditor
+
+LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
+
+
+@pytest.fixture()
+def reg(lab_campaigns, tmp_path):
+    arns = lab_campaigns.campaigns
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Personal Recommendations", arns["recs"], "recommendations", 1))
+    registry.add(ModelSpec("Personal Ranking", arns["rank"], "personal-ranking", 1))
+    return registry
+
+
+@pytest.fixture()
+def editor(reg, lab_campaigns):
+    return RegistryEditor(reg, workspace=lab_campaigns.workspace)
+
+
+def on_disk(registry):
+    """The models as a fresh registry reads them from the file."""
+    return ModelRegistry(registry.path).models
+
+
+def test_table_lists_the_models_in_the_registry_order(editor, reg):
+    assert editor.table["name"].tolist() == ["Personal Recommendations", "Personal Ranking"]
+    assert editor.table["type"].tolist() == ["recommendations", "personal-ranking"]
+    assert "<td" in editor.html and "personal ranking" in editor.html
+    assert editor.choices == ["Personal Recommendations", "Personal Ranking"]
+    assert editor.editing is None and editor._save.description == "Add"
+    assert editor._remove.disabled
+
+
+def test_add_edit_remove_round_trip_on_disk(editor, reg, lab_campaigns):
+    sims = lab_campaigns.campaigns["sims"]
+    editor.fill(name="Similar Items", arn=sims, sort_order="3", description="SIMS, lab data")
+    editor._fields["type"].value = "similar-items"
+    editor._save.click()
+    assert editor.status.startswith("Added model 'Similar Items' to ")
+    expected = ModelSpec("Similar Items", sims, "similar-items", 3, "SIMS, lab data")
+    assert expected in on_disk(reg)
+    assert editor.editing == "Similar Items" and editor._save.description == "Save"
+
+    editor.fill(name="Related Films", sort_order="-1", description="")
+    editor._save.click()
+    renamed = ModelSpec("Related Films", sims, "similar-items", -1)
+    assert on_disk(reg)[-1] == renamed and "Similar Items" not in ModelRegistry(reg.path)
+    assert editor.table["name"].tolist()[-1] == "Related Films"
+
+    editor._remove.click()
+    assert [s.name for s in on_disk(reg)] == ["Personal Recommendations", "Personal Ranking"]
+    assert editor.status.startswith("Removed model 'Related Films' from ")
+    assert editor.editing is None and editor._remove.disabled
+
+
+def test_choosing_a_model_loads_it_into_the_form(editor, lab_campaigns):
+    editor._choice.set_state({"index": 2})  # as the front end does
+    assert editor.editing == "Personal Ranking"
+    assert editor.form == {"name": "Personal Ranking", "arn": lab_campaigns.campaigns["rank"],
+                           "type": "personal-ranking", "sort_order": "1", "description": ""}
+
+
+def test_bad_arn_is_shown_next_to_the_field_and_the_file_is_untouched(editor, reg):
+    before = reg.path.read_bytes()
+    editor.fill(name="Typo", arn="arn:aws:personalize:local:000000000000:solution/x",
+                sort_order="two")
+    assert editor.save() is None
+    errors = editor.field_errors
+    assert set(errors) == {"arn", "sort_order"}
+    assert errors["arn"].startswith(
+        "arn 'arn:aws:personalize:local:000000000000:solution/x' is not a Personalize "
+        "campaign or recommender ARN")
+    assert errors["sort_order"] == "sort_order 'two' is not a whole number"
+    assert "is not a Personalize campaign" in editor._field_errors["arn"].value
+    assert editor._field_errors["name"].value == ""
+    assert editor.status.startswith("Not saved: arn ") and editor.status.endswith(
+        "(2 problems).")
+    assert reg.path.read_bytes() == before
+    assert editor.form["arn"] == "arn:aws:personalize:local:000000000000:solution/x"
+    assert editor.form["sort_order"] == "two" and editor.form["name"] == "Typo"
+
+
+def test_taken_name_is_refused_next_to_the_name(editor, reg, lab_campaigns):
+    before = reg.path.read_bytes()
+    editor.fill(name="Personal Ranking", arn=lab_campaigns.campaigns["sims"], sort_order="1")
+    assert editor.save() is None
+    assert editor.field_errors == {
+        "name": "name 'Personal Ranking' is taken by another model; pick another name"}
+    assert reg.path.read_bytes() == before
+
+
+def test_sims_campaign_as_personal_ranking_is_refused_with_the_explanation(editor, reg,
+                                                                           lab_campaigns):
+    before = reg.path.read_bytes()
+    editor.set_check(True)
+    editor.fill(name="Ranking?", arn=lab_campaigns.campaigns["sims"], sort_order="2")
+    editor._fields["type"].value = "personal-ranking"
+    assert editor.save() is None
+    assert list(editor.field_errors) == ["type"]
+    assert ("Model 'Ranking?' is declared as 'personal-ranking', but its recipe aws-sims "
+            "answers 'similar-items' queries") in editor.field_errors["type"]
+    assert editor.last_check.expected_type == "similar-items"
+    assert "aws-sims" in editor.status and reg.path.read_bytes() == before
+    # Following the advice saves it.
+    editor._fields["type"].value = "similar-items"
+    saved = editor.save()
+    assert saved == ModelSpec("Ranking?", lab_campaigns.campaigns["sims"], "similar-items", 2)
+    assert "Its recipe aws-sims fits the type 'similar-items'." in editor.status
+    assert saved in on_disk(reg)
+
+
+def test_missing_campaign_with_the_check_on_is_refused_next_to_the_arn(editor, reg):
+    before = reg.path.read_bytes()
+    editor.set_check(True)
+    editor.fill(name="Gone", arn=LOCAL + "no-such-campaign", sort_order="1")
+    assert editor.save() is None
+    assert list(editor.field_errors) == ["arn"]
+    assert "does not exist" in editor.field_errors["arn"]
+    assert reg.path.read_bytes() == before
+
+
+def test_outside_edit_shows_after_reload_and_a_conflicting_save_keeps_the_file(editor, reg):
+    other = ModelRegistry(reg.path)
+    other.update("Personal Ranking", sort_order=7)
+    assert editor.reload() is True
+    assert editor.table.loc[editor.table["name"] == "Personal Ranking", "sort_order"].item() == 7
+    assert editor.status == "The registry file changed; the models were updated."
+
+    editor.edit("Personal Ranking")
+    other.update("Personal Ranking", description="edited elsewhere")
+    before = reg.path.read_bytes()
+    editor.fill(sort_order="8")
+    assert editor.save() is None
+    assert editor.status.startswith("Not saved: Registry ")
+    assert "changed on disk" in editor.status
+    assert reg.path.read_bytes() == before and editor.form["sort_order"] == "8"
+
+
+def test_text_from_the_file_is_escaped_in_the_table(editor, reg, lab_campaigns):
+    reg.add(ModelSpec("<script>alert(1)</script>", lab_campaigns.campaigns["sims"],
+                      "similar-items", 1, "a & b"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor.html
+    assert "<script>" not in editor.html and "a &amp; b" in editor.html
+    assert editor.choices[-1] == "<script>alert(1)</script>"

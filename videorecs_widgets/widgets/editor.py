@@ -1,0 +1,408 @@
+"""Model administration (the original app's Django admin): the registry as a table and a form.
+
+The table lists every model of the :class:`~videorecs_widgets.registry.ModelRegistry` in its
+stable order (type, sort order, name), all text escaped. The form adds a model ("new model"
+chosen) or edits the chosen one (a new name renames it); Remove deletes the chosen model.
+Every edit is saved through the registry, so its rules hold: the field rules of
+:func:`~videorecs_widgets.model_spec.spec_problems`, unique names, atomic saves, and no
+silent overwrite of an outside edit.
+
+With "Check the type against the service" on, a model is first checked the way
+``ModelRegistry.add(..., check_with=...)`` checks it
+(:func:`~videorecs_widgets.registry_check.check_model` and
+:func:`~videorecs_widgets.registry_check.refusal`): a campaign that does not exist, failed or
+cannot be reached, or whose recipe answers another type (a SIMS campaign declared as
+personal-ranking) is refused with the service's explanation.
+
+A refused save changes nothing: each problem is shown next to its field (and the first one in
+the status line), ``models.yaml`` is left byte-identical and the form keeps what was typed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from videorecs_widgets.errors import RegistryError
+from videorecs_widgets.model_spec import (
+    MAX_ARN_LENGTH,
+    MAX_NAME_LENGTH,
+    MODEL_TYPES,
+    ModelSpec,
+    spec_problems,
+)
+from videorecs_widgets.registry import DuplicateModelWarning
+from videorecs_widgets.registry_check import ModelCheck, check_model, refusal
+from videorecs_widgets.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from videorecs_widgets.registry import ModelRegistry
+
+NEW_MODEL = "new model"
+NEW_MODEL_VALUE = ""
+FORM_FIELDS: tuple[str, ...] = ("name", "arn", "type", "sort_order", "description")
+TYPE_LABELS = {"recommendations": "recommendations", "personal-ranking": "personal ranking",
+               "similar-items": "similar items"}
+TABLE_COLUMNS: tuple[str, ...] = ("name", "type", "sort_order", "arn", "description")
+_WHOLE_NUMBER = re.compile(r"[-+]?[0-9]+")
+
+
+def _default_clients(workspace: Any) -> Callable[[str], Any]:
+    # Imported here so that building an editor does not start an engine.
+    from videorecs_widgets.clients import clients_for_arn
+
+    return lambda arn: clients_for_arn(arn, workspace=workspace)
+
+
+class RegistryEditor:
+    """Add, edit and remove the models of ``registry``; every change is saved through it.
+
+    ``clients`` is what the type check asks (anything
+    :func:`~videorecs_widgets.registry_check.check_model` accepts: a function from ARN to
+    clients, a clients object or a ``personalize`` client); by default clients are chosen by
+    each ARN, the embedded engine's in ``workspace``. ``check`` is the first state of the
+    "check the type against the service" box.
+    """
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        *,
+        clients: Any = None,
+        workspace: Any = None,
+        check: bool = False,
+    ) -> None:
+        self.registry = registry
+        self._clients = clients if clients is not None else _default_clients(workspace)
+        self._errors: dict[str, str] = {}
+        self._last_check: ModelCheck | None = None
+        self._table = pd.DataFrame(columns=list(TABLE_COLUMNS))
+
+        self._table_html = widgets.HTML()
+        self._choice = widgets.Dropdown(description="Model",
+                                        layout=widgets.Layout(width="420px"))
+        self._fields: dict[str, widgets.Widget] = {
+            "name": widgets.Text(description="Name", placeholder=f"up to {MAX_NAME_LENGTH} "
+                                 "characters", layout=widgets.Layout(width="420px")),
+            "arn": widgets.Text(description="ARN", placeholder=f"campaign ARN, up to "
+                                f"{MAX_ARN_LENGTH} characters",
+                                layout=widgets.Layout(width="640px")),
+            "type": widgets.Dropdown(description="Type",
+                                     options=[(TYPE_LABELS[t], t) for t in MODEL_TYPES],
+                                     layout=widgets.Layout(width="420px")),
+            "sort_order": widgets.Text(description="Sort order", value="1",
+                                       layout=widgets.Layout(width="220px")),
+            "description": widgets.Text(description="Description", placeholder="optional",
+                                        layout=widgets.Layout(width="640px")),
+        }
+        self._field_errors = {f: widgets.HTML() for f in FORM_FIELDS}
+        self._check = widgets.Checkbox(value=check, indent=False,
+                                       description="Check the type against the service")
+        self._save = widgets.Button(description="Add", icon="plus", button_style="primary")
+        self._remove = widgets.Button(description="Remove", icon="trash", button_style="danger")
+        self._new = widgets.Button(description="New model", icon="file")
+        self._reload = widgets.Button(description="Reload", icon="refresh",
+                                      tooltip="Pick up changes made to models.yaml elsewhere")
+        self.status_line = StatusLine()
+
+        self._choice.observe(self._on_choice_change, names="value")
+        self._save.on_click(self._on_save_click)
+        self._remove.on_click(self._on_remove_click)
+        self._new.on_click(self._on_new_click)
+        self._reload.on_click(self._on_reload_click)
+        registry.observe(self._on_registry_change)
+
+        rows = [widgets.HBox([self._fields[f], self._field_errors[f]],
+                             layout=widgets.Layout(align_items="center", grid_gap="8px"))
+                for f in FORM_FIELDS]
+        self.widget = widgets.VBox([
+            widgets.HTML(f"<h3>Models in {html.escape(str(registry.path))}</h3>"),
+            self._table_html,
+            widgets.HBox([self._choice, self._new, self._reload]),
+            *rows,
+            self._check,
+            widgets.HBox([self._save, self._remove]),
+            self.status_line.widget,
+        ])
+        self._update_choices()
+        self._load_form(None)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ---- state ----------------------------------------------------------------------------
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The models shown in the table: name, type, sort_order, arn, description."""
+        return self._table
+
+    @property
+    def html(self) -> str:
+        """The table's HTML."""
+        return self._table_html.value
+
+    @property
+    def editing(self) -> str | None:
+        """The name of the model the form edits, or ``None`` when it adds a new one."""
+        return self._choice.value or None
+
+    @property
+    def choices(self) -> list[str]:
+        """The models the form can edit, in the registry's order."""
+        return [value for _, value in self._choice.options if value != NEW_MODEL_VALUE]
+
+    @property
+    def form(self) -> dict[str, str]:
+        """What the form holds, as typed (the type as its registry value)."""
+        return {f: str(self._fields[f].value) for f in FORM_FIELDS}
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        """The problem shown next to each field that has one (field name -> sentence)."""
+        return dict(self._errors)
+
+    @property
+    def check_types(self) -> bool:
+        """Whether a save first checks the model against the service."""
+        return bool(self._check.value)
+
+    @property
+    def last_check(self) -> ModelCheck | None:
+        """What the service said at the last checked save (``None`` before any)."""
+        return self._last_check
+
+    @property
+    def status(self) -> str:
+        """The status line's message."""
+        return self.status_line.message
+
+    # ---- public actions -------------------------------------------------------------------
+
+    def new(self) -> None:
+        """Empty the form for a new model (as the New model button does)."""
+        self._choice.value = NEW_MODEL_VALUE
+        self._load_form(None)
+
+    def edit(self, name: str) -> None:
+        """Load model ``name`` into the form (as choosing it in the Model drop-down does)."""
+        self.registry.get(name)  # an unknown name raises UnknownModelError
+        self._choice.value = name
+
+    def fill(self, **values: Any) -> None:
+        """Type into the form: ``fill(name="SIMS", sort_order=2)``; values as text."""
+        unknown = sorted(set(values) - set(FORM_FIELDS))
+        if unknown:
+            raise ValueError(f"Invalid form field(s) {unknown!r}; the form has {FORM_FIELDS}.")
+        for field, value in values.items():
+            self._fields[field].value = "" if value is None else str(value)
+
+    def set_check(self, on: bool) -> None:
+        """Turn the check against the service on or off (as the checkbox does)."""
+        self._check.value = bool(on)
+
+    def save(self) -> ModelSpec | None:
+        """Add or update the model in the form (as the Add / Save button does).
+
+        Returns the saved model, or ``None`` when the save was refused (see
+        :attr:`field_errors` and :attr:`status`).
+        """
+        return self.status_line.run(self._update_save, busy="Saving…", what="Saving the model")
+
+    def remove(self, name: str | None = None) -> ModelSpec | None:
+        """Remove ``name`` (default: the model being edited), as the Remove button does."""
+        return self.status_line.run(self._update_remove, name or self.editing,
+                                    busy="Removing…", what="Removing the model")
+
+    def reload(self) -> bool:
+        """Pick up an outside edit of the file (as the Reload button does); True if changed."""
+        changed = self.status_line.run(self.registry.reload, busy="Reading the file again…")
+        if changed is not None and self.status_line.kind != "error":
+            self.status_line.show("The registry file changed; the models were updated."
+                                  if changed else "The registry file has not changed.", "ok")
+        return bool(changed)
+
+    def close(self) -> None:
+        """Stop following the registry and close the widgets."""
+        self.registry.observe(self._on_registry_change, remove=True)
+        self.widget.close()
+
+    # ---- handlers -------------------------------------------------------------------------
+
+    def _on_choice_change(self, change: dict[str, Any]) -> None:
+        self._load_form(change["new"] or None)
+
+    def _on_save_click(self, _button: widgets.Button) -> None:
+        self.save()
+
+    def _on_remove_click(self, _button: widgets.Button) -> None:
+        self.remove()
+
+    def _on_new_click(self, _button: widgets.Button) -> None:
+        self.new()
+
+    def _on_reload_click(self, _button: widgets.Button) -> None:
+        self.reload()
+
+    def _on_registry_change(self, _registry: Any) -> None:
+        self._update_choices()
+
+    # ---- the update paths -----------------------------------------------------------------
+
+    def _update_save(self) -> ModelSpec | None:
+        """Validate the form, check it against the service if asked, save; or show why not."""
+        editing = self.editing
+        values, errors = self._form_values()
+        for field, sentence in spec_problems(values):
+            errors.setdefault(field, sentence)
+        name = values.get("name")
+        if "name" not in errors and name != editing and name in self.registry:
+            errors["name"] = f"name {name!r} is taken by another model; pick another name"
+        if errors:
+            return self._refuse(errors)
+        spec = ModelSpec(**values)  # type: ignore[arg-type]  # checked by spec_problems above
+        self._last_check = None
+        if self.check_types:
+            with self.status_line.working(f"Asking the service about {spec.arn!r}…"):
+                self._last_check = check_model(spec, self._clients)
+            reason = refusal(self._last_check)
+            if reason:
+                return self._refuse({self._check_field(self._last_check): reason})
+        try:
+            # The registry warns about a repeated ARN and type; here it belongs in the status.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DuplicateModelWarning)
+                if editing is None:
+                    saved = self.registry.add(spec)
+                else:
+                    changes = {f: getattr(spec, f) for f in FORM_FIELDS}
+                    saved = self.registry.update(editing, **changes)
+        except RegistryError as exc:
+            # A rule only the registry knows (a conflict with an outside edit, a disk error):
+            # the file is as it was, and the form keeps what was typed.
+            self._show_errors({})
+            self.status_line.error(f"Not saved: {exc}")
+            return None
+        self._show_errors({})
+        self._choice.value = saved.name
+        verb = "Added" if editing is None else "Saved"
+        note = f" {self._last_check.message}" if self._last_check is not None else ""
+        for warning in caught:
+            if issubclass(warning.category, DuplicateModelWarning):
+                note += f" Note: {warning.message}."
+            else:  # not ours to swallow
+                warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                       warning.lineno)
+        self.status_line.show(f"{verb} model {saved.name!r} to {self.registry.path}.{note}", "ok")
+        return saved
+
+    def _update_remove(self, name: str | None) -> ModelSpec | None:
+        if name is None:
+            self.status_line.error("Choose the model to remove in the Model drop-down first.")
+            return None
+        removed = self.registry.remove(name)
+        self._choice.value = NEW_MODEL_VALUE
+        self.status_line.show(f"Removed model {removed.name!r} from {self.registry.path}.", "ok")
+        return removed
+
+    def _update_choices(self) -> None:
+        """Follow the registry: table and Model drop-down; the form keeps what is typed."""
+        specs = self.registry.models
+        self._table = pd.DataFrame(
+            [[s.name, s.type, s.sort_order, s.arn, s.description or ""] for s in specs],
+            columns=list(TABLE_COLUMNS),
+        )
+        self._table_html.value = _table_markup(self._table, self.registry.warnings)
+        current = self._choice.value
+        options = [(NEW_MODEL, NEW_MODEL_VALUE)] + [(s.name, s.name) for s in specs]
+        self._choice.unobserve(self._on_choice_change, names="value")
+        try:
+            with self._choice.hold_sync():
+                self._choice.options = options
+                # A model renamed or removed elsewhere: keep the typed values, add them anew.
+                self._choice.value = current if current in self.registry else NEW_MODEL_VALUE
+        finally:
+            self._choice.observe(self._on_choice_change, names="value")
+        self._update_buttons()
+
+    def _load_form(self, name: str | None) -> None:
+        if name is None:
+            self.fill(name="", arn="", sort_order="1", description="")
+            self._fields["type"].value = MODEL_TYPES[0]
+        else:
+            spec = self.registry.get(name)
+            self.fill(name=spec.name, arn=spec.arn, sort_order=spec.sort_order,
+                      description=spec.description or "")
+            self._fields["type"].value = spec.type
+        self._show_errors({})
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        editing = self.editing is not None
+        self._save.description = "Save" if editing else "Add"
+        self._save.icon = "save" if editing else "plus"
+        self._remove.disabled = not editing
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _form_values(self) -> tuple[dict[str, object], dict[str, str]]:
+        """The form as model fields, and the problems only the form's text can have."""
+        errors: dict[str, str] = {}
+        values: dict[str, object] = {
+            "name": self._fields["name"].value.strip() or None,
+            "arn": self._fields["arn"].value.strip() or None,
+            "type": self._fields["type"].value,
+            "description": self._fields["description"].value.strip() or None,
+        }
+        text = self._fields["sort_order"].value.strip()
+        if not text:
+            errors["sort_order"] = "sort_order is missing; write a whole number"
+        elif not _WHOLE_NUMBER.fullmatch(text):
+            errors["sort_order"] = f"sort_order {text!r} is not a whole number"
+        else:
+            values["sort_order"] = int(text)
+        return values, errors
+
+    @staticmethod
+    def _check_field(check: ModelCheck) -> str:
+        """The field a refused check is about: the type when the campaign answered with
+        another type's recipe, otherwise the ARN (missing, failed, unreachable)."""
+        if check.expected_type is not None and not check.fits:
+            return "type"
+        return "arn"
+
+    def _refuse(self, errors: dict[str, str]) -> None:
+        self._show_errors(errors)
+        first = next(f for f in FORM_FIELDS if f in errors)
+        more = f" ({len(errors)} problems)" if len(errors) > 1 else ""
+        self.status_line.error(f"Not saved: {errors[first].rstrip('.')}{more}.")
+        return None
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self._errors = {f: errors[f] for f in FORM_FIELDS if f in errors}
+        for field, label in self._field_errors.items():
+            sentence = self._errors.get(field)
+            label.value = ("" if sentence is None else
+                           f'<span style="color:#b42318">⚠ {html.escape(sentence)}</span>')
+
+
+def _table_markup(table: pd.DataFrame, warnings: list[str]) -> str:
+    if table.empty:
+        return "<i>No models yet: add one below.</i>"
+    cell = 'style="padding:2px 10px;text-align:left;border-bottom:1px solid #e5e7eb"'
+    head = "".join(f"<th {cell}>{html.escape(c.replace('_', ' '))}</th>" for c in table.columns)
+    rows = []
+    for record in table.itertuples(index=False):
+        values = [record.name, TYPE_LABELS.get(record.type, record.type), record.sort_order,
+                  record.arn, record.description]
+        rows.append("<tr>" + "".join(f"<td {cell}>{html.escape(str(v))}</td>" for v in values)
+                    + "</tr>")
+    notes = "".join(f'<div style="color:#b7791f">⚠ {html.escape(w)}</div>' for w in warnings)
+    return (f'<table style="border-collapse:collapse;font-size:13px"><tr>{head}</tr>'
+            f"{''.join(rows)}</table>{notes}")
