@@ -15,23 +15,39 @@ from videorecs_widgets.errors import (
     RegistryValidationError,
     UnknownIdError,
     UnknownItemError,
+    UnknownModelError,
     UnknownUserError,
     VideorecsError,
 )
+from videorecs_widgets.registry import (
+    MODEL_TYPES,
+    DuplicateModelWarning,
+    ModelRegistry,
+    ModelSpec,
+    recipe_model_type,
+)
+from videorecs_widgets.registry_check import ModelCheck
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MODEL_TYPES",
     "DataError",
+    "DuplicateModelWarning",
     "InvalidParameterError",
     "EngineError",
     "InteractionsValidationError",
+    "ModelCheck",
+    "ModelRegistry",
+    "ModelSpec",
     "RegistryConflictError",
     "RegistryError",
     "RegistryValidationError",
     "UnknownIdError",
     "UnknownItemError",
+    "UnknownModelError",
     "UnknownUserError",
     "VideorecsError",
     "__version__",
+    "recipe_model_type",
 ]
