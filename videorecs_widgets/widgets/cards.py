@@ -200,8 +200,9 @@ class FilmGrid:
     def on_select(self, callback: Callable[[Any], Any], remove: bool = False) -> None:
         """Call ``callback(item_id)`` when a card's button is clicked (needs ``action``)."""
         if remove:
-            self._callbacks.remove(callback)
-        else:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
             self._callbacks.append(callback)
 
     def select(self, index: int) -> None:

@@ -159,8 +159,9 @@ class UserNavigator:
     def on_user_change(self, callback: Callable[[Any], Any], remove: bool = False) -> None:
         """Call ``callback(user_id)`` after the current user changes (``remove`` to stop)."""
         if remove:
-            self._callbacks.remove(callback)
-        else:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
             self._callbacks.append(callback)
 
     # ---- handlers -------------------------------------------------------------------------

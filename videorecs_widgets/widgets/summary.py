@@ -165,8 +165,9 @@ class ModelSummary:
     def on_random_user(self, callback: Callable[[Any], Any], remove: bool = False) -> None:
         """Call ``callback(user_id)`` when a random user is selected (``remove`` to stop)."""
         if remove:
-            self._callbacks.remove(callback)
-        else:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
             self._callbacks.append(callback)
 
     def close(self) -> None:

@@ -1,0 +1,78 @@
+"""ModelSummary on the lab's real local campaigns: table, metrics, data summary, random user."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from videorecs_widgets.clients import clients_for_arn
+from videorecs_widgets.model_spec import ModelSpec
+from videorecs_widgets.widgets.summary import ModelSummary
+
+MISSING_ARN = "arn:aws:personalize:local:000000000000:campaign/no-such-campaign"
+
+
+@pytest.fixture()
+def summary(catalog, registry, service):
+    panel = ModelSummary(catalog, registry, results=service, seed=3)
+    yield panel
+    panel.close()
+
+
+def test_models_ordered_by_type_then_sort_order_with_recipe_and_status(summary):
+    table = summary.table
+    assert table["name"].tolist() == ["Personal Recommendations", "Most Popular",
+                                      "Personal Ranking", "Similar Items"]
+    assert table["recipe"].tolist() == ["aws-user-personalization", "aws-popularity-count",
+                                        "aws-personalized-ranking", "aws-sims"]
+    assert table["status"].tolist() == ["ACTIVE"] * 4
+    assert summary.status == ""
+
+
+def test_metrics_are_rounded_to_four_places_not_truncated(summary, lab_campaigns):
+    personalize = clients_for_arn(lab_campaigns.campaigns["recs"],
+                                  workspace=lab_campaigns.workspace).personalize
+    for info, row in zip(summary.models, summary.table.to_dict("records"), strict=True):
+        metrics = personalize.get_solution_metrics(
+            solutionVersionArn=info.solution_version_arn)["metrics"]
+        for label, key in (("precision@5", "precision_at_5"), ("precision@10", "precision_at_10"),
+                           ("precision@25", "precision_at_25"),
+                           ("NDCG@10", "normalized_discounted_cumulative_gain_at_10"),
+                           ("MRR@25", "mean_reciprocal_rank_at_25"), ("coverage", "coverage")):
+            assert row[label] == round(metrics[key], 4)
+            assert f"{round(metrics[key], 4):.4f}" in summary.html
+    assert summary._chart.value[:4] == b"\x89PNG"
+
+
+def test_data_summary_is_counted_from_the_catalog(summary):
+    assert summary.data_summary == {"reviewers": 943, "movies": 1682, "interactions": 100000}
+    assert "<b>100,000</b> interactions" in summary._data.value
+
+
+def test_random_user_button_hands_a_user_to_the_callback(summary, catalog):
+    picked = []
+    summary.on_random_user(picked.append)
+    summary._random.click()
+    summary._random.click()
+    rng = np.random.default_rng(3)
+    assert picked == [catalog.random_user(rng), catalog.random_user(rng)]
+    assert summary.last_random_user == picked[-1]
+
+
+def test_registry_change_shows_new_models_and_errors_without_runtime_calls(summary, registry,
+                                                                          service):
+    registry.add(ModelSpec("Gone", MISSING_ARN, "recommendations", 0))
+    table = summary.table
+    assert table["name"].tolist()[0] == "Gone"
+    assert table["recipe"].iloc[0] is None and math.isnan(table["precision@5"].iloc[0])
+    assert summary.status.startswith(f"Model 'Gone': campaign {MISSING_ARN!r} was not found")
+    assert service.calls == 0
+    registry.remove("Gone")
+    assert len(summary.table) == 4 and summary.status == ""
+
+
+def test_model_names_are_escaped_in_the_table(summary, registry):
+    registry.update("Most Popular", name="<b>Popular</b>")
+    assert "&lt;b&gt;Popular&lt;/b&gt;" in summary.html and "<b>Popular" not in summary.html
