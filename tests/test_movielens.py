@@ -233,7 +233,8 @@ def test_fetch_from_named_grouplens_folder(real, tmp_path, no_network):
 def test_fetch_source_from_environment(ml100k_dir, tmp_path, monkeypatch, no_network):
     monkeypatch.setenv("VIDEORECS_DATA", str(ml100k_dir))
     path = movielens.fetch(data_dir=tmp_path)
-    assert movielens.detect_layout(path) == "recbole"
+    assert path == tmp_path / "ml-100k"
+    assert movielens.detect_layout(path) == movielens.detect_layout(ml100k_dir)
     assert no_network == []
 
 
@@ -273,6 +274,7 @@ def test_fetch_recbole_wheel_for_real(tmp_path, monkeypatch):
         ".verified", "ml-100k.inter", "ml-100k.item", "ml-100k.user",
     ]
     assert "recbole==1.2.1" in (path / ".verified").read_text()
+    assert path.stat().st_mode & 0o777 == 0o755
     data = movielens.load(path)
     assert len(data.ratings) == 100_000
 
@@ -298,7 +300,8 @@ def test_fetch_second_time_does_no_network_work(ml100k_dir, tmp_path, no_network
 
 def test_fetch_with_a_changed_file_fetches_again(ml100k_dir, tmp_path, no_network):
     shutil.copytree(ml100k_dir, tmp_path / "ml-100k")
-    inter = tmp_path / "ml-100k" / "ml-100k.inter"
+    ratings_file = movielens.LAYOUTS[movielens.detect_layout(ml100k_dir)][0]
+    inter = tmp_path / "ml-100k" / ratings_file
     inter.write_bytes(inter.read_bytes()[:-50])
     with pytest.raises(AssertionError, match="network used"):
         movielens.fetch(data_dir=tmp_path)
@@ -315,8 +318,10 @@ def test_fetch_without_marker_fetches_again(ml100k_dir, tmp_path, no_network):
 def test_fetch_force_replaces_good_data(ml100k_dir, tmp_path, real):
     shutil.copytree(ml100k_dir, tmp_path / "ml-100k")
     src = write_grouplens(real, tmp_path / "src")
+    (tmp_path / "ml-100k" / "stale-file").write_text("from before", encoding="utf-8")
     path = movielens.fetch(data_dir=tmp_path, source=src, force=True)
     assert movielens.detect_layout(path) == "grouplens"
+    assert not (path / "stale-file").exists()
     assert not (path / "ml-100k.inter").exists()
     assert leftovers(tmp_path) == []
 

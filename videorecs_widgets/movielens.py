@@ -209,6 +209,7 @@ def _install(base: Path, target: Path, filler, description: str) -> None:
     """Fill a staging folder with ``filler``, verify it, mark it and rename it to ``target``."""
     stage = Path(tempfile.mkdtemp(prefix=f".{DATASET_DIRNAME}-partial-", dir=base))
     try:
+        stage.chmod(0o755)  # mkdtemp makes it private; the data is not
         filler(stage)
         data = load(stage)
         verify(data)
