@@ -47,7 +47,7 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,7 +205,9 @@ def fetch(
         )
 
 
-def _install(base: Path, target: Path, filler, description: str) -> None:
+def _install(
+    base: Path, target: Path, filler: Callable[[Path], None], description: str
+) -> None:
     """Fill a staging folder with ``filler``, verify it, mark it and rename it to ``target``."""
     stage = Path(tempfile.mkdtemp(prefix=f".{DATASET_DIRNAME}-partial-", dir=base))
     try:
