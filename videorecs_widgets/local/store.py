@@ -9,7 +9,7 @@ Layout of a workspace::
 
 Every write goes to a temporary file in the same folder and is renamed over the target, so a
 reader never sees half a file. A process notices that another one changed ``state.json`` by
-its size and modification time, and reloads it.
+its inode, size and modification time, and reloads it.
 """
 
 from __future__ import annotations
@@ -69,14 +69,16 @@ class WorkspaceStore:
         self.state_path = root / "state.json"
         self.models_dir = root / "models"
         self.data_dir = root / "data"
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
 
-    def _signature(self) -> tuple[int, int] | None:
+    def _signature(self) -> tuple[int, int, int] | None:
+        # Every save renames a new file into place, so the inode changes even when two saves
+        # fall within one timestamp tick and have the same size.
         try:
             st = self.state_path.stat()
         except FileNotFoundError:
             return None
-        return (st.st_mtime_ns, st.st_size)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def changed_on_disk(self) -> bool:
         """True when state.json differs from what this process last read or wrote."""
