@@ -58,13 +58,26 @@ def to_snake(value: Any, shape: Shape | None) -> Any:
     return value
 
 
+# Keyed by id(); the entry keeps its shape alive, so the id cannot be reused by another.
+_BY_SNAKE: dict[int, tuple[Shape, dict[str, tuple[str, Shape]]]] = {}
+
+
+def _members_by_snake(shape: Shape) -> dict[str, tuple[str, Shape]]:
+    """snake_case name -> (wire name, member shape), computed once per shape object."""
+    entry = _BY_SNAKE.get(id(shape))
+    if entry is None or entry[0] is not shape:
+        mapping = {xform_name(name): (name, member) for name, member in shape.members.items()}
+        entry = _BY_SNAKE[id(shape)] = (shape, mapping)
+    return entry[1]
+
+
 def to_wire(value: Any, shape: Shape) -> Any:
     """A backend result in the output shape's JSON: camelCase names, epoch-second timestamps.
 
     Members the backend set to ``None`` are left out, as the service leaves out unset members.
     """
     if shape.type_name == "structure":
-        by_snake = {xform_name(name): (name, member) for name, member in shape.members.items()}
+        by_snake = _members_by_snake(shape)
         out = {}
         for key, item in value.items():
             if item is None:
