@@ -154,3 +154,19 @@ def lab_campaigns_runtime(lab_campaigns):
 
     return clients_for_arn(lab_campaigns.campaigns["rank"],
                            workspace=lab_campaigns.workspace).runtime
+
+
+def test_a_title_with_markup_is_shown_as_text(lab_campaigns, reg):
+    from videorecs_widgets.catalog import Catalog
+
+    base = lab_campaigns.catalog
+    movies = base.movies.copy()
+    movies.loc[movies["item_id"] == "288", "title"] = "<script>alert(1)</script>"  # Scream
+    catalog = Catalog(movies, base.users, base.ratings, base.genres)
+    service = ResultsService(catalog, workspace=lab_campaigns.workspace)
+    panel = PersonalRankingPanel(catalog, reg, results=service, user_id="196", genre="Horror")
+    panel.select_model("Personal Ranking")
+    assert "<script>alert(1)</script>" in panel.results[0].titles
+    assert panel.html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # both lists
+    assert "<script>" not in panel.html
+    service.close()

@@ -147,3 +147,21 @@ def test_clear_models_resets_model_and_ordering_without_a_call(panel, svc):
     panel.clear_models()
     assert panel.selected_models == (None, None) and panel.results == (None, None)
     assert panel.shown.empty and svc.calls == 2
+
+
+def test_a_title_with_markup_is_shown_as_text(lab_campaigns, reg):
+    from videorecs_widgets.catalog import Catalog
+
+    base = lab_campaigns.catalog
+    movies = base.movies.copy()
+    movies.loc[movies["item_id"] == "655", "title"] = '<script>alert("x")</script> & Co'
+    catalog = Catalog(movies, base.users, base.ratings, base.genres)
+    service = ResultsService(catalog, workspace=lab_campaigns.workspace)
+    panel = SimilarItemsPanel(catalog, reg, results=service, user_id="196")
+    panel.select_model("Similar Items")
+    assert panel.starting_item == "655"
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"
+    assert escaped in panel.html and escaped in panel._header.value
+    assert "<script>" not in panel.html + panel._header.value
+    assert panel.search("alert") == ['<script>alert("x")</script> & Co']  # plain text option
+    service.close()
