@@ -4,6 +4,10 @@ Panels (each usable alone, displayed like any widget):
 
 - :class:`ModelSummary`: every model with recipe, status and metrics; data summary; random user.
 - :class:`RecommendationsPanel`: two recommendation models side by side for one user.
+- :class:`PersonalRankingPanel`: a genre's popular films re-ranked for the user by a model.
+- :class:`SimilarItemsPanel`: films similar to a starting film, optionally re-ranked.
+- :class:`RegistryEditor`: add, edit and remove the registry's models, checked and saved.
+- :class:`VideoRecsApp`: all of the above in one widget, as the original site.
 
 Shared pieces, for building more panels:
 
@@ -18,6 +22,7 @@ Shared pieces, for building more panels:
 Panels never call boto3: they ask :class:`videorecs_widgets.results.ResultsService`.
 """
 
+from videorecs_widgets.widgets.app import VideoRecsApp
 from videorecs_widgets.widgets.cards import FilmGrid, card_html
 from videorecs_widgets.widgets.controls import (
     NO_MODEL,
@@ -28,9 +33,12 @@ from videorecs_widgets.widgets.controls import (
     paused,
     set_model_options,
 )
+from videorecs_widgets.widgets.editor import RegistryEditor
 from videorecs_widgets.widgets.navigator import UserNavigator
 from videorecs_widgets.widgets.progress import WaitProgress
+from videorecs_widgets.widgets.ranking import PersonalRankingPanel
 from videorecs_widgets.widgets.recommendations import RecommendationsPanel
+from videorecs_widgets.widgets.similar import SimilarItemsPanel
 from videorecs_widgets.widgets.status import StatusLine
 from videorecs_widgets.widgets.summary import ModelSummary
 
@@ -39,9 +47,13 @@ __all__ = [
     "NO_MODEL_VALUE",
     "FilmGrid",
     "ModelSummary",
+    "PersonalRankingPanel",
     "RecommendationsPanel",
+    "RegistryEditor",
+    "SimilarItemsPanel",
     "StatusLine",
     "UserNavigator",
+    "VideoRecsApp",
     "WaitProgress",
     "card_html",
     "chosen",
