@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 import pandas as pd
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 
 from videorecs_widgets.clients import clients_for_arn, personalize_clients
 from videorecs_widgets.model_spec import ModelSpec
@@ -138,8 +140,12 @@ def test_compare_asks_two_models_and_keeps_the_order(service, specs):
 
 # ---- failures become messages --------------------------------------------------------------
 
-def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs):
-    result = service.recommend(specs["missing"], "196")
+def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs, caplog):
+    with caplog.at_level(logging.WARNING, logger="videorecs_widgets"):
+        result = service.recommend(specs["missing"], "196")
+    record = caplog.records[-1]
+    assert record.name == "videorecs_widgets.results" and record.levelname == "WARNING"
+    assert issubclass(record.exc_info[0], ClientError)  # the full traceback goes to the log
     assert not result.ok and result.frame.empty
     assert result.error == (
         f"Model 'Gone': campaign {specs['missing'].arn!r} was not found (Resource Arn "

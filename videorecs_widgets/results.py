@@ -493,14 +493,14 @@ class ResultsService:
 
     @staticmethod
     def _log_failure(exc: BaseException, spec: ModelSpec, what: str) -> None:
-        expected = isinstance(exc, ClientError | BotoCoreError | UnknownIdError | _WrongType
-                              | concurrent.futures.TimeoutError)
-        # Expected failures are one line of the log; anything else keeps its traceback.
-        if expected:
-            log.info("Model %r (%s) failed on %s: %s", spec.name, spec.arn, what, exc)
-        else:
-            log.error("Model %r (%s) failed on %s", spec.name, spec.arn, what,
-                      exc_info=(type(exc), exc, exc.__traceback__))
+        # Requests refused before any call need no traceback; every failed call keeps its own.
+        if isinstance(exc, UnknownIdError | _WrongType):
+            log.info("Model %r (%s) was not asked for %s: %s", spec.name, spec.arn, what, exc)
+            return
+        expected = isinstance(exc, ClientError | BotoCoreError | concurrent.futures.TimeoutError)
+        log.log(logging.WARNING if expected else logging.ERROR,
+                "Model %r (%s) failed on %s", spec.name, spec.arn, what,
+                exc_info=(type(exc), exc, exc.__traceback__))
 
     # ---- joining ids to the catalog -------------------------------------------------------
 
