@@ -425,3 +425,59 @@ def test_create_dataset_group__workspace_from_environment(tmp_path, monkeypatch)
     state = json.loads((tmp_path / "from-env" / "state.json").read_text())
     assert list(state["resources"]["dataset-group"]) == [ARN + "dataset-group/env"]
     assert os.environ["VIDEORECS_WORKSPACE"] == str(tmp_path / "from-env")
+
+
+def test_create_solution_version__event_type_subset_too_small(p, tmp_path):
+    schema = p.create_schema(name="events", schema=json.dumps({
+        "type": "record", "name": "Interactions",
+        "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
+                   {"name": "TIMESTAMP", "type": "long"}, {"name": "EVENT_TYPE", "type": "string"}],
+    }))["schemaArn"]
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    dataset = p.create_dataset(name="d", schemaArn=schema, datasetGroupArn=group,
+                               datasetType="Interactions")["datasetArn"]
+    frame = interactions()
+    frame["EVENT_TYPE"] = ["watch" if k % 10 == 0 else "click" for k in range(len(frame))]
+    path = tmp_path / "events.csv"
+    frame.to_csv(path, index=False)
+    wait_until_active(p, _import(p, dataset, str(path)))
+    watch = p.create_solution(name="watch", datasetGroupArn=group, eventType="watch",
+                              recipeArn=RECIPE + "aws-popularity-count")["solutionArn"]
+    every = p.create_solution(name="every", datasetGroupArn=group,
+                              recipeArn=RECIPE + "aws-popularity-count")["solutionArn"]
+    failed = p.create_solution_version(solutionArn=watch)["solutionVersionArn"]
+    trained = p.create_solution_version(solutionArn=every)["solutionVersionArn"]
+    with pytest.raises(ResourceFailedError, match=(
+            "There are not enough interactions of event type 'watch' to train: 120 "
+            "interactions and 60 users with at least 2 interactions")):
+        wait_until_active(p, failed)
+    every_version = wait_until_active(p, trained)  # all 1,200 interactions are enough
+    assert every_version["status"] == "ACTIVE" and "eventType" not in every_version
+    described = p.describe_solution_version(solutionVersionArn=failed)["solutionVersion"]
+    assert described["eventType"] == "watch"
+
+
+def test_create_solution_version__limit_exceeded(tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    now = 1_700_000_000.0
+    solution = ARN + "solution/s"
+    versions = {f"{solution}/{n:08d}": {
+        "name": f"{n:08d}", "arn": f"{solution}/{n:08d}", "created": now, "updated": now,
+        "status": "CREATE IN_PROGRESS", "worker_pid": os.getpid(), "solution_arn": solution,
+    } for n in range(20)}
+    state = {"version": 1, "resources": {
+        "dataset-group": {ARN + "dataset-group/g": {
+            "name": "g", "arn": ARN + "dataset-group/g", "created": now, "updated": now,
+            "status": "ACTIVE"}},
+        "solution": {solution: {
+            "name": "s", "arn": solution, "created": now, "updated": now, "status": "ACTIVE",
+            "recipe_arn": RECIPE + "aws-sims", "dataset_group_arn": ARN + "dataset-group/g"}},
+        "solution-version": versions}}
+    (workspace / "state.json").write_text(json.dumps(state))
+    p = personalize_clients("local", workspace=workspace).personalize
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution_version(solutionArn=solution)
+    assert _error(excinfo) == (
+        "LimitExceededException",
+        "20 solution versions are already training; the limit is 20. Wait for one to finish.")
