@@ -26,8 +26,12 @@ from typing import Union
 import yaml
 import yaml.constructor
 import yaml.nodes
+import yaml.resolver
 
 from videorecs_widgets.errors import RegistryValidationError
+
+# libyaml's safe loader when PyYAML was built with it (about ten times faster), else PyYAML's.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 # Plain values only; anything else is refused with the tag named.
@@ -104,14 +108,14 @@ def load(text: str, source: str) -> Node | None:
     try:
         # compose() would turn an alias into a second reference to the anchored node and lose
         # the alias's own line, so look for aliases in the event stream first.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 raise RegistryValidationError(
                     f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
                     f"(*{event.anchor}); write the value out instead, the registry does not "
                     "support anchors and aliases."
                 )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -161,7 +165,7 @@ class _Walker:
                     node, f"could not read value {node.value!r} as {tag}: {exc}"
                 ) from None
             return Scalar(value=value, text=node.value, tag=tag,
-                          quoted=node.style is not None, line=line)
+                          quoted=bool(node.style), line=line)  # plain: None or ''
         if isinstance(node, yaml.SequenceNode):
             if tag != "seq":
                 raise self.fail(node, f"list has the tag {_short(node.tag)!r}; only plain lists "
@@ -230,6 +234,12 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+# Text that is certainly safe unquoted, whatever the resolver says about it below: starts with
+# a letter or digit, no ": " or " #", no trailing colon or space, only common punctuation.
+_SIMPLE_PLAIN = re.compile(r"(?!.*(?:: | #))[^\W_][\w .,/()'+&:-]*(?<![: ])")
+_resolver = yaml.resolver.Resolver()
+
+
 def render_scalar(value: str | int) -> str:
     """One scalar as it should appear after ``key: `` in a block mapping.
 
@@ -239,6 +249,9 @@ def render_scalar(value: str | int) -> str:
         raise TypeError(f"render_scalar takes text or an int, not {value!r}")
     if isinstance(value, int):
         return str(value)
+    if (_SIMPLE_PLAIN.fullmatch(value) and not _YAML12_NON_TEXT.fullmatch(value)
+            and _resolver.resolve(yaml.ScalarNode, value, (True, False)) == _TAG_PREFIX + "str"):
+        return value  # the common case, without running the emitter
     dumped = yaml.dump({"k": value}, Dumper=_Dumper, allow_unicode=True, width=math.inf,
                        default_flow_style=False)
     assert dumped.startswith("k: ") and dumped.endswith("\n"), dumped
