@@ -355,3 +355,20 @@ def test_modelspec_refuses_bool_sort_order_and_bad_type():
 def test_modelspec_refuses_name_with_outer_spaces():
     with pytest.raises(RegistryValidationError, match="name ' X' starts or ends with spaces"):
         ModelSpec(" X", RECS, "recommendations", 1)
+
+
+def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
+    # Without libyaml PyYAML's own loader is used; plain scalars then have style None, not ''.
+    import yaml
+
+    from videorecs_widgets import yaml_loader
+
+    monkeypatch.setattr(yaml_loader, "_SafeLoader", yaml.SafeLoader)
+    path = write(tmp_path, "models:\n" + model(name="'no'"))
+    assert ModelRegistry(path).names == ["no"]
+    path = write(tmp_path, "models:\n" + model(name="no", sort_order="010"))
+    message = refused(path)
+    assert "line 2: name parsed as the boolean False from no" in message
+    assert "line 5: sort_order 010 reads as the number 8 (a YAML 1.1 octal number)" in message
+    path = write(tmp_path, "models:\n" + model(name="&a Recs") + model(name="*a"))
+    assert "line 6: uses an alias (*a)" in refused(path)

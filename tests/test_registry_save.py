@@ -426,3 +426,23 @@ def test_save_error_is_a_registry_error(tmp_path):
                        r"file or directory"):
         registry.add(RECS)
     assert registry.models == []
+
+
+def test_reload_of_invalid_file_raises_and_keeps_models(path):
+    registry = ModelRegistry(path)
+    path.write_text(TWO_MODELS + "    sort_order: 2\n")
+    with pytest.raises(RegistryValidationError, match="line 14: repeats the key 'sort_order' "
+                       r"\(first at line 12\)"):
+        registry.reload()
+    assert registry.models == [RECS, SIMS]
+    path.write_text(TWO_MODELS)
+    assert registry.reload() is False  # back to what it holds
+
+
+def test_reload_conflicting_with_unsaved_edit_raises_and_keeps_edit(path):
+    registry = ModelRegistry(path)
+    registry.update("Sims", sort_order=9, save=False)
+    path.write_text(TWO_MODELS.replace("name: Sims", "name: Similar"))
+    with pytest.raises(RegistryConflictError, match="both touch model 'Sims'"):
+        registry.reload()
+    assert registry.get("Sims").sort_order == 9 and registry.dirty
