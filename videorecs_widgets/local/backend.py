@@ -1,4 +1,7 @@
-"""The embedded Personalize service: its resources, their lifecycle, and the operations on them.
+"""The embedded Personalize service: the operations on its resources, and their lifecycle.
+
+The resources themselves (fields, ARNs, describe shapes, the status table) are in
+:mod:`.resources`.
 
 Methods are named after the API's operations in snake_case (``create_campaign``,
 ``get_recommendations``) and take and return snake_case dicts; the protocol module translates
@@ -20,6 +23,11 @@ Decisions where the service does more than a laptop should:
   would differ from what the flag promises.
 - ``trainingMode`` ``UPDATE`` retrains fully on the current data, like ``FULL``.
 - Deletes take effect at once (no ``DELETE PENDING``).
+- The runtime answers a campaign that is not ACTIVE with InvalidInputException, and a campaign
+  whose model file is missing or damaged with ``ModelFileException`` (status 500), which names
+  the solution version; every other campaign goes on working.
+- Recommenders, promotions, metadata columns, batch jobs and event trackers are not handled:
+  the call answers InvalidInputException saying so.
 """
 
 from __future__ import annotations
@@ -31,9 +39,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
@@ -55,248 +62,32 @@ from videorecs_widgets.local.importer import (
     parse_schema,
     read_location,
 )
+from videorecs_widgets.local.resources import (
+    ACTIVE,
+    CREATE_FAILED,
+    CREATE_IN_PROGRESS,
+    CREATE_PENDING,
+    IN_PROGRESS,
+    KINDS,
+    TRANSITIONS,
+    Campaign,
+    Dataset,
+    DatasetGroup,
+    DatasetImportJob,
+    Filter,
+    Resource,
+    Schema,
+    Solution,
+    SolutionVersion,
+)
 from videorecs_widgets.local.store import STATE_VERSION, WorkspaceStore, atomic_write_bytes
 
-REGION = "local"
-ACCOUNT = "000000000000"
 MAX_RESULTS = 500  # numResults and inputList limits of the runtime API
 DEFAULT_NUM_RESULTS = 25
 MAX_TRAININGS_IN_PROGRESS = 20  # the service's quota for concurrent solution version creation
 MIN_INTERACTIONS = 1000  # the service's minimum data for training
 MIN_USERS = 25  # ... users with at least two interactions each
 RECIPE_CREATED = 1559347200.0  # recipes have a fixed creation time (2019-06-01)
-
-ACTIVE = "ACTIVE"
-CREATE_PENDING = "CREATE PENDING"
-CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
-CREATE_FAILED = "CREATE FAILED"
-
-# Every status change of every resource goes through this table.
-TRANSITIONS: dict[str | None, tuple[str, ...]] = {
-    None: (CREATE_PENDING,),
-    CREATE_PENDING: (CREATE_IN_PROGRESS, CREATE_FAILED),
-    CREATE_IN_PROGRESS: (ACTIVE, CREATE_FAILED),
-    ACTIVE: (),
-    CREATE_FAILED: (),
-}
-IN_PROGRESS = (CREATE_PENDING, CREATE_IN_PROGRESS)
-
-
-def make_arn(resource: str) -> str:
-    return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{resource}"
-
-
-# --------------------------------------------------------------------------- resources
-
-
-@dataclass
-class Resource:
-    """Fields shared by every resource; subclasses add theirs and build their ARN."""
-
-    kind: ClassVar[str]
-    arn_key: ClassVar[str]
-    name: str
-    arn: str = ""
-    created: float = field(default_factory=time.time)
-    updated: float = 0.0
-    status: str | None = None
-    failure_reason: str | None = None
-    worker_pid: int | None = None
-    tags: list = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.arn:
-            self.arn = self.build_arn()
-        self.updated = self.updated or self.created
-
-    def build_arn(self) -> str:
-        return make_arn(f"{self.kind}/{self.name}")
-
-    def base(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            self.arn_key: self.arn,
-            "status": self.status,
-            "creation_date_time": self.created,
-            "last_updated_date_time": self.updated,
-            "failure_reason": self.failure_reason,
-        }
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        return self.base()
-
-
-@dataclass
-class DatasetGroup(Resource):
-    kind: ClassVar[str] = "dataset-group"
-    arn_key: ClassVar[str] = "dataset_group_arn"
-    role_arn: str | None = None
-    kms_key_arn: str | None = None
-    domain: str | None = None
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"domain": self.domain}
-        if full:
-            out |= {"role_arn": self.role_arn, "kms_key_arn": self.kms_key_arn}
-        return out
-
-
-@dataclass
-class Schema(Resource):
-    kind: ClassVar[str] = "schema"
-    arn_key: ClassVar[str] = "schema_arn"
-    schema: str = ""
-    domain: str | None = None
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"domain": self.domain}
-        del out["status"], out["failure_reason"]
-        if full:
-            out["schema"] = self.schema
-        return out
-
-
-@dataclass
-class Dataset(Resource):
-    kind: ClassVar[str] = "dataset"
-    arn_key: ClassVar[str] = "dataset_arn"
-    dataset_group_arn: str = ""
-    dataset_type: str = ""
-    schema_arn: str = ""
-    data_rows: int = 0
-
-    def build_arn(self) -> str:
-        group = self.dataset_group_arn.rsplit("/", 1)[-1]
-        return make_arn(f"dataset/{group}/{self.dataset_type}")
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"dataset_type": self.dataset_type}
-        del out["failure_reason"]
-        if full:
-            out |= {"dataset_group_arn": self.dataset_group_arn, "schema_arn": self.schema_arn}
-        return out
-
-
-@dataclass
-class DatasetImportJob(Resource):
-    kind: ClassVar[str] = "dataset-import-job"
-    arn_key: ClassVar[str] = "dataset_import_job_arn"
-    dataset_arn: str = ""
-    data_location: str = ""
-    role_arn: str | None = None
-    import_mode: str = "FULL"
-    publish_attribution_metrics_to_s3: bool | None = None
-    rows: int | None = None
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"job_name": self.name, "import_mode": self.import_mode}
-        del out["name"]
-        if full:
-            out |= {
-                "dataset_arn": self.dataset_arn,
-                "data_source": {"data_location": self.data_location},
-                "role_arn": self.role_arn,
-                "publish_attribution_metrics_to_s3": self.publish_attribution_metrics_to_s3,
-            }
-        return out
-
-
-@dataclass
-class Solution(Resource):
-    kind: ClassVar[str] = "solution"
-    arn_key: ClassVar[str] = "solution_arn"
-    recipe_arn: str = ""
-    dataset_group_arn: str = ""
-    event_type: str | None = None
-    solution_config: dict | None = None
-    latest_version_arn: str | None = None
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "perform_hpo": False,
-            "perform_auto_ml": False,
-            "recipe_arn": self.recipe_arn,
-            "dataset_group_arn": self.dataset_group_arn,
-            "event_type": self.event_type,
-            "solution_config": self.solution_config,
-        }
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"recipe_arn": self.recipe_arn}
-        del out["failure_reason"]
-        if full:
-            out |= self.settings() | {
-                "perform_auto_training": False,
-                "perform_incremental_update": False,
-            }
-        return out
-
-
-@dataclass
-class SolutionVersion(Resource):
-    kind: ClassVar[str] = "solution-version"
-    arn_key: ClassVar[str] = "solution_version_arn"
-    solution_arn: str = ""
-    settings: dict = field(default_factory=dict)  # the solution's settings when training began
-    training_mode: str = "FULL"
-    training_seconds: float | None = None
-    metrics: dict | None = None
-
-    def build_arn(self) -> str:
-        return f"{self.solution_arn}/{uuid.uuid4().hex[:8]}"
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"training_mode": self.training_mode, "training_type": "MANUAL"}
-        del out["name"]
-        if full:
-            hours = None if self.training_seconds is None else self.training_seconds / 3600
-            out |= self.settings | {
-                "name": self.name,
-                "solution_arn": self.solution_arn,
-                "training_hours": hours,
-                "perform_incremental_update": False,
-            }
-        return out
-
-
-@dataclass
-class Campaign(Resource):
-    kind: ClassVar[str] = "campaign"
-    arn_key: ClassVar[str] = "campaign_arn"
-    solution_version_arn: str = ""
-    min_provisioned_tps: int = 1
-    campaign_config: dict | None = None
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base()
-        if full:
-            out |= {
-                "solution_version_arn": self.solution_version_arn,
-                "min_provisioned_tps": self.min_provisioned_tps,
-                "campaign_config": self.campaign_config,
-            }
-        return out
-
-
-@dataclass
-class Filter(Resource):
-    kind: ClassVar[str] = "filter"
-    arn_key: ClassVar[str] = "filter_arn"
-    dataset_group_arn: str = ""
-    filter_expression: str = ""
-
-    def to_dict(self, full: bool = True) -> dict[str, Any]:
-        out = self.base() | {"dataset_group_arn": self.dataset_group_arn}
-        if full:
-            out["filter_expression"] = self.filter_expression
-        return out
-
-
-KINDS: dict[str, type[Resource]] = {
-    cls.kind: cls
-    for cls in (DatasetGroup, Schema, Dataset, DatasetImportJob, Solution, SolutionVersion,
-                Campaign, Filter)
-}
 
 
 def _pid_alive(pid: int) -> bool:
