@@ -138,6 +138,11 @@ def test_compare_asks_two_models_and_keeps_the_order(service, specs):
     assert answers[2].titles[0] == "Star Wars"
 
 
+def test_the_same_model_twice_in_one_comparison_is_asked_once(service, specs):
+    first, second = service.compare([specs["recs"], specs["recs"]], "301")
+    assert service.calls == 1 and first.item_ids == second.item_ids
+
+
 # ---- failures become messages --------------------------------------------------------------
 
 def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs, caplog):

@@ -99,7 +99,11 @@ class Request:
 
 @dataclass(frozen=True)
 class Result:
-    """A model's answer: ``frame`` (see the module docstring) or ``error``, a short sentence."""
+    """A model's answer: ``frame`` (see the module docstring) or ``error``, a short sentence.
+
+    The frame may be shared with the cache and other results: treat it as read-only (copy it
+    before changing it).
+    """
 
     model: str
     frame: pd.DataFrame = field(repr=False)
@@ -334,17 +338,23 @@ class ResultsService:
         return [None if r is None else next(answers) for r in requests]
 
     def fetch(self, requests: Sequence[Request]) -> list[Result]:
-        """Answer ``requests`` (concurrently when more than one is not cached), in order."""
+        """Answer ``requests`` (concurrently when more than one is not cached), in order.
+
+        The same question twice in one batch (both drop-downs on one model) is asked once.
+        """
         results: list[Result | None] = [None] * len(requests)
         pending: list[tuple[int, Request, concurrent.futures.Future[Result]]] = []
+        asked: dict[tuple[Any, ...], concurrent.futures.Future[Result]] = {}
         for i, request in enumerate(requests):
             with self._lock:
                 hit = self._cache.get(request.cache_key)
             if hit is not None:
                 results[i] = Result(hit.model, hit.frame, None, request,
                                     hit.recommendation_id, cached=True)
-            else:
-                pending.append((i, request, self._pool.submit(self._answer, request)))
+                continue
+            if request.cache_key not in asked:
+                asked[request.cache_key] = self._pool.submit(self._answer, request)
+            pending.append((i, request, asked[request.cache_key]))
         for i, request, future in pending:
             try:
                 results[i] = future.result(timeout=self.timeout)
