@@ -20,7 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
-from videorecs_widgets import movielens
+from videorecs_widgets import personalize_data
+from videorecs_widgets.catalog import Catalog
 from videorecs_widgets.clients import PersonalizeClients, personalize_clients, wait_until_active
 
 RECIPE = "arn:aws:personalize:::recipe/"
@@ -28,6 +29,7 @@ LAB_RECIPES = {
     "user": "aws-user-personalization",
     "user-v2": "aws-user-personalization-v2",
     "sims": "aws-sims",
+    "similar": "aws-similar-items",
     "ranking": "aws-personalized-ranking",
     "popularity": "aws-popularity-count",
 }
@@ -41,30 +43,6 @@ METRIC_NAMES = {
     "precision_at_10",
     "precision_at_25",
 }
-INTERACTIONS_SCHEMA = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-    "version": "1.0",
-}
-ITEMS_SCHEMA = {
-    "type": "record",
-    "name": "Items",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "YEAR", "type": ["null", "int"]},
-        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
-    ],
-    "version": "1.0",
-}
-
-
 @dataclass
 class Lab:
     clients: PersonalizeClients
@@ -88,51 +66,42 @@ class Lab:
         return set(self.interactions.loc[self.interactions["USER_ID"] == user, "ITEM_ID"])
 
 
-def lab_frames(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The lab's preparation: ratings above 3.6, no rating, timestamps + 660,833,618 s."""
-    data = movielens.load(data_dir)
-    ratings = data.ratings[data.ratings["rating"] > 3.6]
-    interactions = pd.DataFrame({
-        "USER_ID": ratings["user_id"].astype(str),
-        "ITEM_ID": ratings["item_id"].astype(str),
-        "TIMESTAMP": ratings["timestamp"].astype("int64") + 660_833_618,
-    }).reset_index(drop=True)
-    return interactions, data.movies
-
-
 @pytest.fixture(scope="session")
 def lab(ml100k_dir, tmp_path_factory) -> Lab:
     workspace = tmp_path_factory.mktemp("lab-workspace")
-    files = tmp_path_factory.mktemp("lab-files")
-    interactions, movies = lab_frames(ml100k_dir)
-    interactions.to_csv(files / "DEMO-movie-lens-100k.csv", index=False)
-    pd.DataFrame({
-        "ITEM_ID": movies["item_id"],
-        "YEAR": movies["year"],
-        "GENRES": ["|".join(g) for g in movies["genres"]],
-    }).to_csv(files / "items.csv", index=False)
+    catalog = Catalog.from_movielens(ml100k_dir.parent)
+    files = personalize_data.write_lab_files(catalog, tmp_path_factory.mktemp("lab-files"))
+    interactions = pd.read_csv(files["interactions"], dtype={"USER_ID": str, "ITEM_ID": str})
 
     clients = personalize_clients("local", workspace=workspace)
     p = clients.personalize
-    schema = p.create_schema(name="lab-interactions", schema=json.dumps(INTERACTIONS_SCHEMA))
-    items_schema = p.create_schema(name="lab-items", schema=json.dumps(ITEMS_SCHEMA))
+    schemas = {
+        kind: p.create_schema(name=f"lab-{kind}", schema=files[f"{kind}_schema"].read_text(),
+                              )["schemaArn"]
+        for kind in ("interactions", "items", "users")
+    }
     group = p.create_dataset_group(name="personalize-lab")["datasetGroupArn"]
     wait_until_active(p, group)
-    dataset = p.create_dataset(name="lab-interactions", schemaArn=schema["schemaArn"],
-                               datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
-    items = p.create_dataset(name="lab-items", schemaArn=items_schema["schemaArn"],
-                             datasetGroupArn=group, datasetType="Items")["datasetArn"]
+    datasets = {
+        kind: p.create_dataset(name=f"lab-{kind}", schemaArn=schemas[kind],
+                               datasetGroupArn=group, datasetType=kind.capitalize(),
+                               )["datasetArn"]
+        for kind in ("interactions", "items", "users")
+    }
     job = p.create_dataset_import_job(
-        jobName="lab-import", datasetArn=dataset,
-        dataSource={"dataLocation": str(files / "DEMO-movie-lens-100k.csv")},
+        jobName="lab-import", datasetArn=datasets["interactions"],
+        dataSource={"dataLocation": str(files["interactions"])},
         roleArn="arn:aws:iam::000000000000:role/lab",
     )["datasetImportJobArn"]
-    items_job = p.create_dataset_import_job(
-        jobName="lab-items-import", datasetArn=items,
-        dataSource={"dataLocation": (files / "items.csv").as_uri()},
-    )["datasetImportJobArn"]
-    wait_until_active(p, job)
-    wait_until_active(p, items_job)
+    others = [
+        p.create_dataset_import_job(
+            jobName=f"lab-{kind}-import", datasetArn=datasets[kind],
+            dataSource={"dataLocation": files[kind].as_uri()},
+        )["datasetImportJobArn"]
+        for kind in ("items", "users")
+    ]
+    for arn in (job, *others):
+        wait_until_active(p, arn)
 
     versions = {}
     for key, recipe in LAB_RECIPES.items():
@@ -149,7 +118,8 @@ def lab(ml100k_dir, tmp_path_factory) -> Lab:
     }
     for arn in campaigns.values():
         wait_until_active(p, arn)
-    return Lab(clients, workspace, interactions, movies, group, job, versions, campaigns)
+    return Lab(clients, workspace, interactions, catalog.movies, group, job, versions,
+               campaigns)
 
 
 def _valid_output(client, operation: str, response: dict) -> None:
@@ -297,6 +267,29 @@ def test_get_recommendations__sims_similar_items(lab):
     fans = set(lab.interactions.loc[lab.interactions["ITEM_ID"] == "1", "USER_ID"])
     liked_by_fans = lab.interactions[lab.interactions["USER_ID"].isin(fans)]["ITEM_ID"]
     assert set(items) <= set(liked_by_fans)
+
+
+def test_get_recommendations__similar_items_uses_genres(lab):
+    genres = dict(zip(lab.movies["item_id"], lab.movies["genres"], strict=True))
+
+    def sharing_a_genre(campaign: str) -> int:
+        response = lab.runtime.get_recommendations(campaignArn=campaign, itemId="1")
+        items = [e["itemId"] for e in response["itemList"]]
+        assert len(items) == 25 and "1" not in items
+        return sum(bool(set(genres[i]) & set(genres["1"])) for i in items)
+
+    # The items dataset reached the recipe: blending in genres gives more films sharing one
+    # of Toy Story's (Animation, Children's, Comedy) than co-occurrence alone.
+    assert sharing_a_genre(lab.campaigns["similar"]) > sharing_a_genre(lab.campaigns["sims"])
+
+
+def test_describe_dataset__items_and_users_imported(lab):
+    datasets = lab.personalize.list_datasets(datasetGroupArn=lab.dataset_group)["datasets"]
+    assert sorted((d["datasetType"], d["status"]) for d in datasets) == [
+        ("INTERACTIONS", "ACTIVE"), ("ITEMS", "ACTIVE"), ("USERS", "ACTIVE")]
+    for dataset in datasets:
+        jobs = lab.personalize.list_dataset_import_jobs(datasetArn=dataset["datasetArn"])
+        assert [j["status"] for j in jobs["datasetImportJobs"]] == ["ACTIVE"]
 
 
 def test_get_recommendations__sims_unknown_item_gets_popular_items(lab):
