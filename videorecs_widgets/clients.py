@@ -59,7 +59,13 @@ def _local_session() -> boto3.session.Session:
     global _local_botocore
     if _local_botocore is None:
         # One botocore session keeps the loaded service models, so new clients come quickly.
-        _local_botocore = botocore.session.Session()
+        # It ignores AWS_PROFILE and the user's config files: a missing profile or a broken
+        # ~/.aws/config must not stop the embedded engine, which never needs them.
+        _local_botocore = botocore.session.Session(session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        })
     return boto3.session.Session(
         aws_access_key_id="local",
         aws_secret_access_key="local",

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -40,13 +43,28 @@ def test_describe_dataset_group__no_credentials_no_network(tmp_path, monkeypatch
                  "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     p = personalize_clients("local", workspace=tmp_path / "ws").personalize
     arn = p.create_dataset_group(name="offline")["datasetGroupArn"]
     response = p.describe_dataset_group(datasetGroupArn=arn)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert response["datasetGroup"]["name"] == "offline"
+
+
+def test_list_dataset_groups__ignores_missing_profile_and_broken_config(tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.write_text("[broken\n")
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    # A new process, so that no botocore session made before the variables were set is reused.
+    script = ("from videorecs_widgets.clients import personalize_clients\n"
+              "p = personalize_clients('local', workspace='ws').personalize\n"
+              "print(p.list_dataset_groups()['datasetGroups'])\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2])))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_describe_dataset_group__round_trips_through_service_model(tmp_path):

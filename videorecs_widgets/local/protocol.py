@@ -128,7 +128,8 @@ class EngineHandler:
             wire = {"__type": error.code, "message": error.message}
             headers = {"x-amzn-requestid": request_id, "x-amzn-errortype": error.code}
         data = json.dumps(wire).encode("utf-8")
-        headers["content-type"] = "application/x-amz-json-1.1"
+        headers["content-type"] = ("application/json" if service == "personalize-runtime"
+                                   else "application/x-amz-json-1.1")
         headers["content-length"] = str(len(data))
         response = {"status_code": status, "headers": headers, "body": data}
         shape = model.output_shape if status < 300 else None
