@@ -27,7 +27,7 @@ import pandas as pd
 from videorecs_widgets import movielens
 from videorecs_widgets.errors import (
     DataError,
-    UnknownIdError,
+    UnknownGenreError,
     UnknownItemError,
     UnknownUserError,
 )
@@ -41,12 +41,6 @@ _MOVIE_COLUMNS = ["item_id", "title", "year", "genres", "poster_url"]
 _USER_COLUMNS = ["user_id", "age", "gender", "occupation", "zip"]
 _RATING_COLUMNS = ["user_id", "item_id", "rating", "timestamp"]
 _FILM_COLUMNS = ["item_id", "title", "year", "genres"]
-
-
-class UnknownGenreError(UnknownIdError):
-    """A genre the catalog does not have (``popular(genre=...)``)."""
-
-    kind = "genre"
 
 
 def id_sort_key(value: str) -> tuple[int, int, str]:

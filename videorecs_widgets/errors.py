@@ -8,7 +8,8 @@
     │   └── InteractionsValidationError   a Personalize interactions file would be refused
     ├── UnknownIdError (+ KeyError) a user or item id that the data does not have
     │   ├── UnknownUserError
-    │   └── UnknownItemError
+    │   ├── UnknownItemError
+    │   └── UnknownGenreError
     ├── RegistryError               models.yaml could not be read, validated or saved
     │   ├── RegistryValidationError
     │   ├── RegistryConflictError   the file changed on disk since it was loaded
@@ -68,6 +69,12 @@ class UnknownUserError(UnknownIdError):
 
 class UnknownItemError(UnknownIdError):
     kind = "item id"
+
+
+class UnknownGenreError(UnknownIdError):
+    """A genre the catalog does not have (``popular(genre=...)``)."""
+
+    kind = "genre"
 
 
 class RegistryError(VideorecsError):

@@ -9,6 +9,7 @@ panels render in any viewer that shows ipywidgets.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from videorecs_widgets.errors import InvalidParameterError, VideorecsError
 log = logging.getLogger(__name__)
 
 WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours tracebacks; the message is plain text
 
 
 class NotebookExecutionError(VideorecsError):
@@ -114,7 +116,8 @@ def execute_notebook(
         client.execute()
     except CellExecutionError as exc:
         nbformat.write(nb, output)
-        first_line = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+        text = _ANSI.sub("", str(exc)).strip()
+        first_line = text.splitlines()[-1] if text else repr(exc)
         raise NotebookExecutionError(
             f"Notebook {source.name} failed: {first_line} (the executed notebook with the "
             f"error is saved as {output})."

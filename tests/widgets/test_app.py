@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import ResultsService
@@ -36,7 +37,7 @@ def svc(lab_campaigns):
 
 @pytest.fixture()
 def app(lab_campaigns, reg, svc):
-    return VideoRecsApp(reg, lab_campaigns.catalog, results=svc,
+    return VideoRecsApp(lab_campaigns.catalog, reg, results=svc,
                         workspace=lab_campaigns.workspace, user_id="196", seed=3)
 
 
@@ -140,11 +141,11 @@ def test_outside_edit_picked_up_by_reload_updates_every_dropdown_without_a_call(
 
 
 def test_app_opens_a_registry_file_by_path(lab_campaigns, reg, svc):
-    app = VideoRecsApp(reg.path, lab_campaigns.catalog, results=svc, mode="Similar Items",
+    app = VideoRecsApp(lab_campaigns.catalog, reg.path, results=svc, mode="Similar Items",
                        user_id="1")
     assert app.registry.names == reg.names
     assert app.mode == "Similar Items" and list(app.panels) == ["Similar Items"]
     assert app.panel.starting_item == lab_campaigns.catalog.top_rated("1", n=1)[
         "item_id"].iloc[0]
-    with pytest.raises(ValueError, match="Invalid mode: 'Admin'"):
-        VideoRecsApp(reg, lab_campaigns.catalog, results=svc, mode="Admin")
+    with pytest.raises(InvalidParameterError, match="Invalid mode: 'Admin'"):
+        VideoRecsApp(lab_campaigns.catalog, reg, results=svc, mode="Admin")

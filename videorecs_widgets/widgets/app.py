@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import ResultsService
 from videorecs_widgets.widgets.editor import RegistryEditor
@@ -64,8 +65,8 @@ class VideoRecsApp:
 
     def __init__(
         self,
-        registry: ModelRegistry | str | os.PathLike[str],
         catalog: Catalog,
+        registry: ModelRegistry | str | os.PathLike[str],
         *,
         results: ResultsService | None = None,
         workspace: Any = None,
@@ -75,7 +76,7 @@ class VideoRecsApp:
         mode: str = RECOMMENDATIONS_MODE,
     ) -> None:
         if mode not in MODES:
-            raise ValueError(f"Invalid mode: {mode!r}; use one of {MODES}.")
+            raise InvalidParameterError(f"Invalid mode: {mode!r}; use one of {MODES}.")
         self.registry = (registry if isinstance(registry, ModelRegistry)
                          else ModelRegistry(registry))
         self.catalog = catalog
