@@ -481,3 +481,25 @@ def test_create_solution_version__limit_exceeded(tmp_path):
     assert _error(excinfo) == (
         "LimitExceededException",
         "20 solution versions are already training; the limit is 20. Wait for one to finish.")
+
+
+def test_create_dataset_import_job__incremental_appends(p, tmp_path):
+    _, group, dataset = _group_with_dataset(p)
+    frame = interactions()
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    frame.iloc[:600].to_csv(first, index=False)
+    frame.iloc[600:].to_csv(second, index=False)
+    wait_until_active(p, _import(p, dataset, str(first)))
+    solution = p.create_solution(name="s", datasetGroupArn=group,
+                                 recipeArn=RECIPE + "aws-popularity-count")["solutionArn"]
+    # 600 interactions are too few to train; the incremental import brings the other 600.
+    with pytest.raises(ResourceFailedError, match="600 interactions"):
+        wait_until_active(p, p.create_solution_version(solutionArn=solution)["solutionVersionArn"])
+    job = p.create_dataset_import_job(jobName="more", datasetArn=dataset,
+                                      dataSource={"dataLocation": str(second)},
+                                      importMode="INCREMENTAL")["datasetImportJobArn"]
+    assert wait_until_active(p, job)["importMode"] == "INCREMENTAL"
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert wait_until_active(p, version)["status"] == "ACTIVE"
+    listed = p.list_solution_versions(solutionArn=solution)["solutionVersions"]
+    assert [v["status"] for v in listed] == ["CREATE FAILED", "ACTIVE"]
