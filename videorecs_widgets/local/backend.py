@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -81,6 +82,8 @@ from videorecs_widgets.local.resources import (
     SolutionVersion,
 )
 from videorecs_widgets.local.store import STATE_VERSION, WorkspaceStore, atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 MAX_RESULTS = 500  # numResults and inputList limits of the runtime API
 DEFAULT_NUM_RESULTS = 25
@@ -225,10 +228,23 @@ class PersonalizeBackend:
         return [r for r in self._resources[kind].values() if getattr(r, attribute) == arn]
 
     def _start(self, work: Callable[[str], None], arn: str) -> None:
-        thread = threading.Thread(target=work, args=(arn,), daemon=True,
+        thread = threading.Thread(target=self._guarded, args=(work, arn), daemon=True,
                                   name=f"videorecs-engine {arn.rsplit(':', 1)[-1]}")
         self._threads.append(thread)
         thread.start()
+
+    def _guarded(self, work: Callable[[str], None], arn: str) -> None:
+        """Run background work; whatever goes wrong, the resource must not stay in progress."""
+        try:
+            work(arn)
+        except Exception as exc:  # noqa: BLE001 - reported on the resource and in the log
+            log.exception("Background work on %s failed", arn)
+            with contextlib.suppress(Exception), self._writing():
+                for entries in self._resources.values():
+                    resource = entries.get(arn)
+                    if resource is not None and resource.status in IN_PROGRESS:
+                        self._transition(resource, CREATE_FAILED,
+                                         f"The engine failed: {type(exc).__name__}: {exc}")
 
     def wait_for_background_work(self, timeout: float | None = None) -> None:
         """Join the threads this backend started (tests and benchmarks use it before exit)."""
