@@ -23,7 +23,7 @@ from videorecs_widgets.clients import (
     wait_until_active,
 )
 from videorecs_widgets.errors import InvalidParameterError, WaitTimeoutError
-from videorecs_widgets.local.protocol import to_snake, to_wire
+from videorecs_widgets.local.protocol import attach, to_snake, to_wire
 
 ARN = "arn:aws:personalize:local:000000000000:"
 
@@ -194,3 +194,21 @@ def test_wait_until_active__schema_has_no_status(tmp_path):
     p = personalize_clients("local", workspace=tmp_path / "ws").personalize
     with pytest.raises(InvalidParameterError, match="a 'schema' has no status to wait for"):
         wait_until_active(p, ARN + "schema/s")
+
+
+def test_describe_dataset_group__parameter_newer_than_engine(tmp_path):
+    class OlderBackend:
+        """A backend written before DescribeDatasetGroup had its datasetGroupArn member."""
+
+        def describe_dataset_group(self) -> dict:
+            raise AssertionError("must not be called")
+
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    p.meta.events.unregister("before-call.personalize", unique_id="videorecs-embedded-engine")
+    attach(p, OlderBackend())
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_dataset_group(datasetGroupArn=ARN + "dataset-group/g")
+    assert excinfo.value.response["Error"] == {
+        "Code": "InvalidInputException",
+        "Message": "DescribeDatasetGroup: the parameter(s) dataset_group_arn are not handled by "
+                   "the embedded engine."}

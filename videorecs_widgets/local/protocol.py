@@ -16,6 +16,7 @@ gives. Service errors travel the same way, as the service's error body and statu
 
 from __future__ import annotations
 
+import inspect
 import json
 import uuid
 from datetime import datetime
@@ -102,6 +103,13 @@ class EngineHandler:
     def __init__(self, backend: Any) -> None:
         self.backend = backend
         self._parsers: dict[str, Any] = {}
+        self._parameters: dict[str, set[str]] = {}
+
+    def _accepted(self, method: Any) -> set[str]:
+        name = method.__name__
+        if name not in self._parameters:
+            self._parameters[name] = set(inspect.signature(method).parameters)
+        return self._parameters[name]
 
     def _parser(self, protocol: str) -> Any:
         if protocol not in self._parsers:
@@ -119,7 +127,14 @@ class EngineHandler:
                 raise InvalidInputException(
                     f"The operation {model.name} is not handled by the embedded engine."
                 )
-            result = method(**to_snake(request, model.input_shape))
+            arguments = to_snake(request, model.input_shape)
+            unknown = sorted(set(arguments) - self._accepted(method))
+            if unknown:  # a member newer than this engine: say so instead of a TypeError
+                raise InvalidInputException(
+                    f"{model.name}: the parameter(s) {', '.join(unknown)} are not handled by "
+                    "the embedded engine."
+                )
+            result = method(**arguments)
             status = 200
             wire = to_wire(result or {}, model.output_shape) if model.output_shape else {}
             headers = {"x-amzn-requestid": request_id}
