@@ -184,8 +184,8 @@ def test_wait_until_active__timeout(tmp_path):
     p = personalize_clients("local", workspace=workspace).personalize
     statuses = []
     with pytest.raises(WaitTimeoutError, match=r"campaign .*campaign/slow was still CREATE "
-                                               r"IN_PROGRESS after 0 s \(timeout 0.2 s\)"):
-        wait_until_active(p, ARN + "campaign/slow", timeout=0.2, poll=0.05,
+                                               r"IN_PROGRESS after \d+ s \(timeout 0.5 s\)"):
+        wait_until_active(p, ARN + "campaign/slow", timeout=0.5, poll=0.05,
                           progress=lambda arn, status, elapsed: statuses.append(status))
     assert len(statuses) >= 2 and set(statuses) == {"CREATE IN_PROGRESS"}
 
