@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test setup data lint clean
+.PHONY: lab test setup data lint jupyter clean
 
 lab: setup data
 	$(BIN)/videorecs-widgets lab
@@ -23,6 +23,10 @@ $(STAMP): pyproject.toml
 
 data: setup
 	$(BIN)/videorecs-widgets fetch-data
+
+jupyter: setup data
+	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"
+	$(BIN)/jupyter lab notebooks/
 
 lint: setup
 	$(BIN)/ruff check .

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from videorecs_widgets import cli_models
-from videorecs_widgets.errors import VideorecsError
+from videorecs_widgets.errors import InvalidParameterError, VideorecsError
 
 log = logging.getLogger("videorecs_widgets")
 
@@ -35,9 +36,28 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    # Until the lab notebooks run from here, the main job is: data in place, then its summary.
-    _cmd_fetch_data(args)
-    return _cmd_summary(args)
+    import pandas as pd
+
+    from videorecs_widgets import lab, movielens
+
+    movielens.fetch(data_dir=args.data_dir)
+    if args.data_dir is not None:  # the notebooks' kernels inherit it
+        os.environ["VIDEORECS_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    root = lab.project_root()
+    notebooks_dir = args.notebooks or (root / "notebooks" if root else None)
+    if notebooks_dir is None:
+        raise InvalidParameterError(
+            "This installation is not a source checkout: pass --notebooks (the lab's folder)."
+        )
+    parameters = lab.lab_parameters(Path(notebooks_dir).resolve().parent)
+    runs = lab.run_lab(notebooks_dir, args.build_dir, parameters=parameters)
+    table = lab.metrics_table(parameters["REGISTRY_PATH"], parameters["WORKSPACE"])
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print("\nModels in", parameters["REGISTRY_PATH"])
+        print(table.to_string(index=False))
+    print(f"\nExecuted notebooks, with their widgets, in {runs[-1].output.parent}")
+    print("Open them live with: make jupyter")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,9 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     data_args(p)
     p.set_defaults(func=_cmd_summary)
 
-    p = sub.add_parser("lab", help="run the lab on MovieLens 100k with the embedded engine")
+    p = sub.add_parser("lab", help="run the lab notebooks 01-04 on the embedded engine")
     data_args(p)
-    p.set_defaults(func=_cmd_lab, source=None, force=False)
+    p.add_argument("--notebooks", type=Path, default=None,
+                   help="the lab's notebooks folder (default: notebooks/ of this checkout)")
+    p.add_argument("--build-dir", type=Path, default=None,
+                   help="where the executed notebooks go (default: build/ beside notebooks/)")
+    p.set_defaults(func=_cmd_lab)
 
     cli_models.add_parser(sub)  # models list | add | update | remove | check
     return parser

@@ -88,3 +88,19 @@ def run_lab(
         echo(f"  done in {run.seconds:.1f} s -> {run.output}")
         runs.append(run)
     return runs
+
+
+def metrics_table(registry_path: str | Path, workspace: str | Path | None = None):
+    """The model summary's table for the registry at ``registry_path``: one row per model with
+    recipe, status and offline metrics (the same numbers the ModelSummary panel shows)."""
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.registry import ModelRegistry
+    from videorecs_widgets.results import SUMMARY_TYPE_ORDER, ResultsService, summary_table
+
+    registry = ModelRegistry(registry_path)
+    service = ResultsService(Catalog.from_movielens(), workspace=workspace)
+    try:
+        specs = [spec for t in SUMMARY_TYPE_ORDER for spec in registry.of_type(t)]
+        return summary_table(service.describe_all(specs))
+    finally:
+        service.close()

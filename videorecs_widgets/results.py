@@ -148,6 +148,35 @@ class ModelInfo:
     error: str | None = None
 
 
+#: (column label, Personalize metric name) of the model summary, in table order.
+SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
+    ("precision@5", "precision_at_5"),
+    ("precision@10", "precision_at_10"),
+    ("precision@25", "precision_at_25"),
+    ("NDCG@10", "normalized_discounted_cumulative_gain_at_10"),
+    ("MRR@25", "mean_reciprocal_rank_at_25"),
+    ("coverage", "coverage"),
+)
+SUMMARY_DECIMALS = 4
+SUMMARY_TYPE_ORDER = (RECOMMENDATIONS, PERSONAL_RANKING, SIMILAR_ITEMS)
+
+
+def summary_table(infos: Sequence[ModelInfo], decimals: int = SUMMARY_DECIMALS) -> pd.DataFrame:
+    """One row per model: name, type, recipe, status, then :data:`SUMMARY_METRICS` rounded
+    (not truncated, as the original app did) to ``decimals`` places; NaN where a model has no
+    such metric."""
+    rows = []
+    for info in infos:
+        row: dict[str, Any] = {"name": info.name, "type": info.type,
+                               "recipe": info.recipe, "status": info.status}
+        for label, key in SUMMARY_METRICS:
+            value = info.metrics.get(key)
+            row[label] = math.nan if value is None else round(float(value), decimals)
+        rows.append(row)
+    columns = ["name", "type", "recipe", "status"] + [label for label, _ in SUMMARY_METRICS]
+    return pd.DataFrame(rows, columns=columns)
+
+
 class Overlap(NamedTuple):
     """How much two lists agree: see :func:`overlap`."""
 

@@ -31,8 +31,12 @@ from videorecs_widgets.results import (
     PERSONAL_RANKING,
     RECOMMENDATIONS,
     SIMILAR_ITEMS,
+    SUMMARY_DECIMALS,
+    SUMMARY_METRICS,
+    SUMMARY_TYPE_ORDER,
     ModelInfo,
     ResultsService,
+    summary_table,
 )
 from videorecs_widgets.widgets.status import StatusLine
 
@@ -40,20 +44,11 @@ if TYPE_CHECKING:
     from videorecs_widgets.catalog import Catalog
     from videorecs_widgets.registry import ModelRegistry
 
-TYPE_ORDER = (RECOMMENDATIONS, PERSONAL_RANKING, SIMILAR_ITEMS)
+TYPE_ORDER = SUMMARY_TYPE_ORDER
 TYPE_LABELS = {RECOMMENDATIONS: "recommendations", PERSONAL_RANKING: "personal ranking",
                SIMILAR_ITEMS: "similar items"}
-
-#: (column label, Personalize metric name), in table order.
-METRICS: tuple[tuple[str, str], ...] = (
-    ("precision@5", "precision_at_5"),
-    ("precision@10", "precision_at_10"),
-    ("precision@25", "precision_at_25"),
-    ("NDCG@10", "normalized_discounted_cumulative_gain_at_10"),
-    ("MRR@25", "mean_reciprocal_rank_at_25"),
-    ("coverage", "coverage"),
-)
-DECIMALS = 4
+METRICS = SUMMARY_METRICS
+DECIMALS = SUMMARY_DECIMALS
 
 
 def _plain(text: str) -> str:
@@ -191,16 +186,7 @@ class ModelSummary:
     def _update_models(self) -> None:
         specs = [spec for model_type in TYPE_ORDER for spec in self.registry.of_type(model_type)]
         self._infos = self.service.describe_all(specs)
-        rows = []
-        for info in self._infos:
-            row: dict[str, Any] = {"name": info.name, "type": info.type,
-                                   "recipe": info.recipe, "status": info.status}
-            for label, key in METRICS:
-                value = info.metrics.get(key)
-                row[label] = math.nan if value is None else round(float(value), DECIMALS)
-            rows.append(row)
-        columns = ["name", "type", "recipe", "status"] + [label for label, _ in METRICS]
-        self._table = pd.DataFrame(rows, columns=columns)
+        self._table = summary_table(self._infos)
         self._table_html.value = self._table_markup()
         self._render_chart()
         errors = [info.error for info in self._infos if info.error]
