@@ -24,6 +24,27 @@ LAB_NOTEBOOKS = (
     "04_metadata_models.ipynb",
 )
 
+#: The lab's resources, as notebooks 01 and 02 name them (the notebooks spell the names out
+#: for readers; build_lab_models makes the same ones without a notebook).
+LAB_DATASET_GROUP = "personalize-recs-dataset-group"
+LAB_RECIPES = {
+    "personalize-lab-recs": "arn:aws:personalize:::recipe/aws-user-personalization",
+    "personalize-lab-sims": "arn:aws:personalize:::recipe/aws-sims",
+    "personalize-lab-rank": "arn:aws:personalize:::recipe/aws-personalized-ranking",
+    "personalize-lab-popularity": "arn:aws:personalize:::recipe/aws-popularity-count",
+}
+#: registry entry per solution: (model name, type, sort order, description)
+LAB_MODELS = {
+    "personalize-lab-recs": ("Personal Recommendations", "recommendations", 1,
+                             "user-personalization on ratings above 3.6 (the lab's interactions)"),
+    "personalize-lab-popularity": ("Most Popular", "recommendations", 2,
+                                   "popularity-count: the baseline every model should beat"),
+    "personalize-lab-rank": ("Personal Ranking", "personal-ranking", 1,
+                             "personalized-ranking on the same interactions"),
+    "personalize-lab-sims": ("Similar Items", "similar-items", 1,
+                             "SIMS: items often in the same users' histories"),
+}
+
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
 
 
@@ -104,3 +125,51 @@ def metrics_table(registry_path: str | Path, workspace: str | Path | None = None
         return summary_table(service.describe_all(specs))
     finally:
         service.close()
+
+
+def build_lab_models(
+    workspace: str | Path,
+    registry_path: str | Path,
+    *,
+    lab_data_dir: str | Path | None = None,
+    progress: Callable[[str, str, float], None] | None = None,
+) -> dict[str, str]:
+    """Notebooks 01 and 02 without a notebook: the lab's four campaigns on the embedded
+    engine of ``workspace``, registered in ``registry_path``. Reuses whatever exists.
+
+    Returns model name -> campaign ARN.
+    """
+    from videorecs_widgets import personalize_data, provision
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.clients import personalize_clients
+    from videorecs_widgets.registry import ModelRegistry, ModelSpec
+
+    personalize = personalize_clients("local", workspace=workspace).personalize
+    catalog = Catalog.from_movielens(fetch=True)
+    root = project_root()
+    out = Path(lab_data_dir) if lab_data_dir else (
+        root / "data" / "lab" if root else Path(workspace) / "lab-data")
+    files = personalize_data.write_lab_files(catalog, out)
+    schema = provision.ensure_schema(personalize, "personalize-lab-recs-schema",
+                                     personalize_data.INTERACTIONS_SCHEMA)
+    group = provision.ensure_dataset_group(personalize, LAB_DATASET_GROUP, progress=progress)
+    dataset = provision.ensure_dataset(personalize, group, "Interactions", schema,
+                                       "personalize-recs-interactions", progress=progress)
+    provision.ensure_import_job(personalize, dataset, "personalize-recs-import",
+                                str(Path(files["interactions"]).resolve()), progress=progress)
+    registry = ModelRegistry(registry_path)
+    arns = {}
+    for solution_name, recipe in LAB_RECIPES.items():
+        solution = provision.ensure_solution(personalize, group, solution_name, recipe)
+        version = provision.ensure_solution_version(personalize, solution, progress=progress)
+        campaign = provision.ensure_campaign(personalize, f"{solution_name}-campaign", version,
+                                             progress=progress)
+        name, model_type, sort_order, description = LAB_MODELS[solution_name]
+        spec = ModelSpec(name, campaign, model_type, sort_order, description)
+        if name not in registry.names:
+            registry.add(spec)
+        elif registry.get(name) != spec:
+            registry.update(name, arn=campaign, type=model_type, sort_order=sort_order,
+                            description=description)
+        arns[name] = campaign
+    return arns
