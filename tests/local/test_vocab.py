@@ -41,3 +41,12 @@ def test_vocabulary_rejects_duplicates_and_bad_indices():
 def test_vocabulary_equality_is_by_ids_in_order():
     assert Vocabulary(["a", "b"]) == Vocabulary(["a", "b"])
     assert Vocabulary(["a", "b"]) != Vocabulary(["b", "a"])
+
+
+def test_vocabulary_bulk_lookup_takes_any_collection():
+    vocab = Vocabulary(["1", "2", "3"])
+    assert sorted(vocab.indices({"3", "1", "9"}).tolist()) == [-1, 0, 2]
+    np.testing.assert_array_equal(vocab.indices(i for i in (2, 3)), [1, 2])  # ints as strings
+    np.testing.assert_array_equal(vocab.indices(np.array(["3", "1"])), [2, 0])
+    assert vocab.indices([]).tolist() == []
+    assert Vocabulary.from_values({"b", "a"}).ids == ["a", "b"]

@@ -35,7 +35,7 @@ from videorecs_widgets.local.model import ModelFileError, RecipeKindError, Train
 from videorecs_widgets.local.similarity import (
     damp_popularity,
     history_cooccurrence,
-    sequential_cooccurrence,
+    sequential_neighbours,
     top_k_rows,
 )
 from videorecs_widgets.local.split import order_interactions, personalize_split
@@ -273,7 +273,7 @@ def _clean_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> Vocabulary:
-    ids = set(interactions["ITEM_ID"].astype(str))
+    ids = set(pd.unique(interactions["ITEM_ID"].astype(str)))
     if items is not None and "ITEM_ID" in items.columns:
         ids.update(items["ITEM_ID"].dropna().astype(str))
     return Vocabulary(sorted(ids))
@@ -324,7 +324,7 @@ def train(
 
     neighbours = None
     if info.kind in ("user", "ranking"):
-        neighbours = _train_sequential(u, i, len(item_vocab), popularity, params)
+        neighbours = _train_sequential(u, i, popularity, params)
         if not params["recency_mask"]:
             params["history_decay"] = 1.0
     elif info.kind == "related-items":
@@ -350,18 +350,17 @@ def train(
     )
 
 
-def _train_sequential(u, i, n_items, popularity, params):
-    c = sequential_cooccurrence(
+def _train_sequential(u, i, popularity, params):
+    return sequential_neighbours(
         u,
         i,
-        n_items,
+        popularity,
         window=params["window"],
         window_decay=params["window_decay"],
         forward_weight=params["forward_weight"],
+        damping=params["popularity_damping"],
+        k=params["neighbours"],
     )
-    damping = params["popularity_damping"]
-    s = damp_popularity(c, popularity + 1, damping, damping)
-    return top_k_rows(s, params["neighbours"])
 
 
 def _train_related(u, i, n_users, n_items, popularity, params, genres):

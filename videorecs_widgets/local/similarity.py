@@ -1,7 +1,9 @@
 """Sparse item-item matrices built from users' histories: the shared math of the recipes.
 
 Everything here works on integer indices (see :mod:`.vocab`) and ``scipy.sparse`` CSR
-matrices, in chunks, so a 60,000-item catalogue with 10 million interactions fits in a few GB.
+matrices. The sequential matrix is built one block of items at a time and each block is cut
+to its top neighbours at once, so a 60,000-item catalogue with 10 million interactions never
+holds all its item pairs in memory.
 """
 
 from __future__ import annotations
@@ -9,63 +11,88 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-# Interactions handled per chunk when pairs are generated: bounds the temporary arrays.
-_CHUNK_ROWS = 1_000_000
-# Stored entries handled per block when rows are cut to their top k.
-_TOPK_BLOCK_NNZ = 8_000_000
+# Pair entries generated per block of source items: bounds the temporary arrays (~0.5 GB).
+_BLOCK_PAIRS = 30_000_000
 
 
-def sequential_cooccurrence(
+def _block_bounds(popularity: np.ndarray, pairs_per_item: int) -> list[tuple[int, int]]:
+    """Consecutive item ranges whose items make at most about ``_BLOCK_PAIRS`` pairs each."""
+    load = np.cumsum(popularity.astype(np.int64) * pairs_per_item)
+    bounds, start = [], 0
+    n = len(popularity)
+    while start < n:
+        base = load[start - 1] if start else 0
+        stop = int(np.searchsorted(load, base + _BLOCK_PAIRS, side="right"))
+        stop = min(n, max(stop, start + 1))
+        bounds.append((start, stop))
+        start = stop
+    return bounds
+
+
+def sequential_neighbours(
     users: np.ndarray,
     items: np.ndarray,
-    n_items: int,
+    popularity: np.ndarray,
     *,
     window: int,
     window_decay: float,
-    forward_weight: float = 1.0,
+    forward_weight: float,
+    damping: float,
+    k: int,
 ) -> sp.csr_matrix:
-    """Counts of item ``j`` appearing within ``window`` steps of item ``i`` in one user's history.
+    """Items that follow (or precede) each item closely in users' histories.
 
-    ``users`` and ``items`` are index arrays sorted by user, then time. A pair ``d`` steps apart
-    adds ``window_decay ** (d - 1)``; the later item of the pair gets ``forward_weight`` times
-    that (``C[i, j]`` for ``j`` after ``i``), the earlier one the plain weight. Returns an
-    ``n_items x n_items`` float32 CSR matrix with an empty diagonal.
+    ``users`` and ``items`` are index arrays sorted by user, then time. For every pair of one
+    user's interactions ``d`` steps apart (``1 <= d <= window``) the earlier item's row gets
+    ``forward_weight * window_decay ** (d - 1)`` at the later item, and the later item's row
+    gets ``window_decay ** (d - 1)`` at the earlier one. Sums are divided by
+    ``(pop[i] * pop[j]) ** damping`` (``pop`` = interaction count + 1) and each row keeps its
+    ``k`` largest entries. Returns an ``n_items x n_items`` float32 CSR matrix, no diagonal.
     """
-    total: sp.csr_matrix | None = None
+    n_items = len(popularity)
     n = len(items)
-    start = 0
-    while start < n:
-        stop = min(n, start + _CHUNK_ROWS)
-        # Extend the chunk to a user boundary so no pair is split across chunks.
-        while stop < n and users[stop] == users[stop - 1]:
-            stop += 1
-        u, i = users[start:stop], items[start:stop]
+    users = np.asarray(users)
+    items = np.asarray(items, dtype=np.int32)
+    pop = popularity.astype(np.float64) + 1.0
+    # Interaction positions grouped by item, so a block of items reads its own positions only.
+    by_item = np.argsort(items, kind="stable")
+    item_start = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(np.bincount(items, minlength=n_items), out=item_start[1:])
+
+    blocks = []
+    for lo, hi in _block_bounds(popularity, 2 * window):
+        positions = by_item[item_start[lo] : item_start[hi]]
         rows, cols, vals = [], [], []
-        for d in range(1, min(window, len(i) - 1) + 1):
-            same = u[d:] == u[:-d]
-            if not same.any():
-                break
-            earlier, later = i[:-d][same], i[d:][same]
-            weight = np.float32(window_decay ** (d - 1))
-            rows += [earlier, later]
-            cols += [later, earlier]
-            vals += [
-                np.full(len(earlier), weight * forward_weight, dtype=np.float32),
-                np.full(len(earlier), weight, dtype=np.float32),
-            ]
+        for d in range(1, window + 1):
+            weight = window_decay ** (d - 1)
+            for step, scale in ((d, forward_weight), (-d, 1.0)):
+                other = positions + step
+                ok = (other >= 0) & (other < n)
+                src, other = positions[ok], other[ok]
+                same = users[src] == users[other]
+                if not same.any():
+                    continue
+                rows.append(items[src[same]] - lo)
+                cols.append(items[other[same]])
+                vals.append(np.full(int(same.sum()), weight * scale, dtype=np.float32))
         if rows:
-            part = sp.csr_matrix(
+            block = sp.csr_matrix(
                 (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                shape=(n_items, n_items),
+                shape=(hi - lo, n_items),
                 dtype=np.float32,
             )
-            total = part if total is None else total + part
-        start = stop
-    if total is None:
-        total = sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    total.setdiag(0)
-    total.eliminate_zeros()
-    return total
+            block.sum_duplicates()
+        else:
+            block = sp.csr_matrix((hi - lo, n_items), dtype=np.float32)
+        # Drop the diagonal (an item next to itself in a history says nothing).
+        row_of = np.repeat(np.arange(lo, hi), np.diff(block.indptr))
+        block.data[block.indices == row_of] = 0
+        block.data *= (pop[row_of] * pop[block.indices]) ** -damping
+        block.eliminate_zeros()
+        blocks.append(top_k_rows(block, k))
+    if not blocks:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    return sp.vstack(blocks, format="csr", dtype=np.float32)
 
 
 def history_cooccurrence(
@@ -95,36 +122,28 @@ def damp_popularity(
     return out
 
 
-def top_k_rows(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """The ``k`` largest entries of each row (ties: lower column first), each row best first.
+def top_k_positions(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest values, ascending; among equal values the lower positions."""
+    if len(values) <= k:
+        return np.arange(len(values))
+    threshold = values[np.argpartition(-values, k - 1)[k - 1]]
+    above = np.flatnonzero(values > threshold)
+    tied = np.flatnonzero(values == threshold)[: k - len(above)]
+    return np.sort(np.concatenate([above, tied]))
 
-    The result's column indices within each row are in descending value order, so a row's
-    neighbours can be read straight from ``indices[indptr[r]:indptr[r + 1]]``.
-    """
+
+def top_k_rows(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Each row cut to its ``k`` largest entries (ties: lower column); column order is kept."""
     m = m.tocsr()
     m.sum_duplicates()
-    n_rows = m.shape[0]
     counts = np.diff(m.indptr)
-    keep_counts = np.minimum(counts, k)
-    new_indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(keep_counts, out=new_indptr[1:])
-    new_indices = np.empty(new_indptr[-1], dtype=np.int32)
-    new_data = np.empty(new_indptr[-1], dtype=np.float32)
-    row = 0
-    while row < n_rows:
-        # A block of whole rows holding at most _TOPK_BLOCK_NNZ entries (at least one row).
-        end = int(np.searchsorted(m.indptr, m.indptr[row] + _TOPK_BLOCK_NNZ, side="right")) - 1
-        end = max(end, row + 1)
-        lo, hi = m.indptr[row], m.indptr[end]
-        data = m.data[lo:hi]
-        cols = m.indices[lo:hi]
-        row_of = np.repeat(np.arange(row, end), counts[row:end])
-        order = np.lexsort((cols, -data, row_of))
-        rank = np.arange(hi - lo) - np.repeat(m.indptr[row:end] - lo, counts[row:end])
-        chosen = order[rank < np.repeat(keep_counts[row:end], counts[row:end])]
-        # `order` is grouped by row, so the kept entries are already in output order.
-        dest = slice(new_indptr[row], new_indptr[end])
-        new_indices[dest] = cols[chosen]
-        new_data[dest] = data[chosen]
-        row = end
-    return sp.csr_matrix((new_data, new_indices, new_indptr), shape=m.shape)
+    keep = np.ones(m.nnz, dtype=bool)
+    # Only rows longer than k need work; a Python loop over them is cheap next to the pairs.
+    for row in np.flatnonzero(counts > k):
+        lo, hi = m.indptr[row], m.indptr[row + 1]
+        keep[lo:hi] = False
+        keep[lo + top_k_positions(m.data[lo:hi], k)] = True
+    new_counts = np.minimum(counts, k)
+    indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
+    np.cumsum(new_counts, out=indptr[1:])
+    return sp.csr_matrix((m.data[keep].astype(np.float32), m.indices[keep], indptr), shape=m.shape)

@@ -49,7 +49,8 @@ class Split:
 
 def order_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
     """Rows sorted by user id, then timestamp, ties kept in input row order (a stable sort)."""
-    users = interactions["USER_ID"].astype(str).to_numpy()
+    # Integer codes in sorted id order: sorting ints is far faster than sorting strings.
+    users, _ = pd.factorize(interactions["USER_ID"].astype(str), sort=True)
     times = interactions["TIMESTAMP"].to_numpy()
     rows = np.arange(len(interactions))
     # np.lexsort sorts by the last key first; the row number makes ties explicit.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 UNKNOWN = -1
 
@@ -18,7 +19,7 @@ UNKNOWN = -1
 class Vocabulary:
     """Ids in a fixed order; the index of an id is its position in that order."""
 
-    __slots__ = ("_ids", "_index")
+    __slots__ = ("_ids", "_index", "_pandas_index")
 
     def __init__(self, ids: Iterable[str]) -> None:
         self._ids: list[str] = [str(i) for i in ids]
@@ -27,11 +28,15 @@ class Vocabulary:
             if ident in self._index:
                 raise ValueError(f"Vocabulary ids must be unique; {ident!r} appears twice.")
             self._index[ident] = position
+        self._pandas_index: pd.Index | None = None  # built on first bulk lookup
 
     @classmethod
     def from_values(cls, values: Iterable[object]) -> Vocabulary:
         """Distinct values as strings, sorted, so the same data always gives the same indices."""
-        return cls(sorted({str(v) for v in values}))
+        if not isinstance(values, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+            values = list(values)
+        distinct = pd.unique(pd.Series(values, dtype=object))
+        return cls(sorted({str(v) for v in distinct}))
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -59,8 +64,15 @@ class Vocabulary:
 
     def indices(self, idents: Iterable[object]) -> np.ndarray:
         """Indices (int64) of many ids; unknown ids become ``-1``."""
-        get = self._index.get
-        return np.fromiter((get(str(i), UNKNOWN) for i in idents), dtype=np.int64)
+        if self._pandas_index is None:
+            self._pandas_index = pd.Index(self._ids, dtype=object)
+        if not isinstance(idents, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+            idents = list(idents)  # sets, generators, dict views
+        values = pd.Series(idents, dtype=object)
+        if len(values) and pd.api.types.infer_dtype(values, skipna=False) != "string":
+            values = values.astype(str)
+        # A hash lookup in C: millions of ids per second, -1 for ids not held.
+        return self._pandas_index.get_indexer(values.to_numpy()).astype(np.int64)
 
     def id(self, index: int) -> str:
         """The id at ``index``; raises ``IndexError`` for an index outside the vocabulary."""
