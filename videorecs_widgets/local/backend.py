@@ -218,7 +218,7 @@ class PersonalizeBackend(RuntimeOperations):
     def _start(self, work: Callable[[str], None], arn: str) -> None:
         thread = threading.Thread(target=self._guarded, args=(work, arn), daemon=True,
                                   name=f"videorecs-engine {arn.rsplit(':', 1)[-1]}")
-        self._threads.append(thread)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def _guarded(self, work: Callable[[str], None], arn: str) -> None:
