@@ -284,17 +284,9 @@ def test_empty_history_test_user_gets_popular_items(models, arn):
 @pytest.fixture(scope="module")
 def lab(ml100k_dir) -> pd.DataFrame:
     """ML-100k ratings above 3.6 as the lab prepares them (USER_ID, ITEM_ID, TIMESTAMP)."""
-    from videorecs_widgets import movielens
+    from videorecs_widgets import movielens, personalize_data
 
-    ratings = movielens.load(ml100k_dir).ratings
-    kept = ratings[ratings["rating"] > 3.6]
-    return pd.DataFrame(
-        {
-            "USER_ID": kept["user_id"].astype(str).to_numpy(),
-            "ITEM_ID": kept["item_id"].astype(str).to_numpy(),
-            "TIMESTAMP": kept["timestamp"].astype("int64").to_numpy() + 660_833_618,
-        }
-    )
+    return personalize_data.interactions_frame(movielens.load(ml100k_dir).ratings)
 
 
 def test_lab_recommendations_are_real_unrated_movies(lab, ml100k_dir):

@@ -58,23 +58,29 @@ def sequential_neighbours(
     by_item = np.argsort(items, kind="stable")
     item_start = np.zeros(n_items + 1, dtype=np.int64)
     np.cumsum(np.bincount(items, minlength=n_items), out=item_start[1:])
+    # Steps to the user's first and last interaction from each position: a pair d steps away
+    # stays inside the user's history when d is at most that, with no lookup of the user.
+    first = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    sizes = np.diff(np.r_[first, n])
+    before = np.arange(n) - np.repeat(first, sizes)
+    after = np.repeat(sizes, sizes) - 1 - before
 
     blocks = []
     for lo, hi in _block_bounds(popularity, 2 * window):
         positions = by_item[item_start[lo] : item_start[hi]]
+        room = {1: after[positions], -1: before[positions]}
+        own = items[positions] - lo
         rows, cols, vals = [], [], []
         for d in range(1, window + 1):
             weight = window_decay ** (d - 1)
-            for step, scale in ((d, forward_weight), (-d, 1.0)):
-                other = positions + step
-                ok = (other >= 0) & (other < n)
-                src, other = positions[ok], other[ok]
-                same = users[src] == users[other]
-                if not same.any():
+            for sign, scale in ((1, forward_weight), (-1, 1.0)):
+                ok = room[sign] >= d
+                count = int(ok.sum())
+                if not count:
                     continue
-                rows.append(items[src[same]] - lo)
-                cols.append(items[other[same]])
-                vals.append(np.full(int(same.sum()), weight * scale, dtype=np.float32))
+                rows.append(own[ok])
+                cols.append(items[positions[ok] + sign * d])
+                vals.append(np.full(count, weight * scale, dtype=np.float32))
         if rows:
             block = sp.csr_matrix(
                 (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
