@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, fields
 
 from videorecs_widgets.errors import RegistryValidationError
+from videorecs_widgets.recommenders import USE_CASES
 
 #: The model types, in the order the panels list them (the original app's admin choices).
 MODEL_TYPES: tuple[str, ...] = ("recommendations", "personal-ranking", "similar-items")
@@ -33,7 +34,8 @@ ARN_EXAMPLE = "arn:aws:personalize:us-east-1:123456789012:campaign/my-campaign"
 LOCAL_REGION = "local"
 
 # What each Personalize recipe's model answers, by recipe name (the part after "recipe/").
-# Domain recommenders (VIDEO_ON_DEMAND, ECOMMERCE) are listed by their recipe too.
+# Domain recommenders (VIDEO_ON_DEMAND, ECOMMERCE) are listed by their recipe too
+# (see videorecs_widgets.recommenders for what each use case must be asked with).
 _RECIPE_TYPES: dict[str, str] = {
     # custom recipes: USER_PERSONALIZATION family -> get_recommendations(userId)
     "aws-user-personalization": "recommendations",
@@ -50,18 +52,8 @@ _RECIPE_TYPES: dict[str, str] = {
     "aws-sims": "similar-items",
     "aws-similar-items": "similar-items",
     "aws-semantic-similarity": "similar-items",
-    # VIDEO_ON_DEMAND recommenders
-    "aws-vod-top-picks": "recommendations",
-    "aws-vod-most-popular": "recommendations",
-    "aws-vod-trending-now": "recommendations",
-    "aws-vod-because-you-watched-x": "similar-items",
-    "aws-vod-more-like-x": "similar-items",
-    # ECOMMERCE recommenders
-    "aws-ecomm-recommended-for-you": "recommendations",
-    "aws-ecomm-popular-items-by-purchases": "recommendations",
-    "aws-ecomm-popular-items-by-views": "recommendations",
-    "aws-ecomm-customers-who-viewed-x-also-viewed": "similar-items",
-    "aws-ecomm-frequently-bought-together": "similar-items",
+    # domain recommenders (VIDEO_ON_DEMAND, ECOMMERCE): from their use-case table
+    **{case.recipe: case.model_type for case in USE_CASES.values()},
 }
 
 
