@@ -34,14 +34,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
 
 from videorecs_widgets.errors import (
+    InvalidParameterError,
     UnknownIdError,
     UnknownItemError,
     UnknownUserError,
     VideorecsError,
 )
+from videorecs_widgets.recommenders import UseCase, recommendation_params, use_case
 
 if TYPE_CHECKING:
     from videorecs_widgets.catalog import Catalog
@@ -66,10 +68,15 @@ _KIND_WORDS = {
 }
 
 # Error codes that mean the same thing to a user, from Personalize and from botocore.
-_THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException",
-              "RequestLimitExceeded", "LimitExceededException"}
+# (Personalize's LimitExceededException is a quota on resources, not throttling.)
+_THROTTLED = {"ThrottlingException", "Throttling", "ThrottledException",
+              "TooManyRequestsException", "RequestLimitExceeded"}
 _DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
-           "InvalidSignatureException", "ExpiredTokenException", "NotAuthorized"}
+           "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
+           "ExpiredTokenException", "ExpiredToken", "NotAuthorized"}
+# Runtime errors after which the control plane is asked whether the model is ACTIVE at all:
+# a campaign still being created (or failed) answers with one of these.
+_ASK_STATUS = {"ResourceNotFoundException", "ResourceInUseException", "InvalidInputException"}
 
 ClientsFor = Callable[[str], Any]
 
@@ -132,9 +139,11 @@ class Result:
 class ModelInfo:
     """What the control plane says about a registered model (for the model summary).
 
-    ``metrics`` holds Personalize's metric names (``precision_at_5`` ...), as floats.
-    ``error`` is a short sentence when the campaign could not be described; the other
-    fields are then ``None`` or empty.
+    ``metrics`` holds Personalize's metric names (``precision_at_5`` ...), as floats (a
+    campaign's from its solution version, a recommender's ``modelMetrics``). ``status`` and
+    ``failure_reason`` are the campaign's / recommender's own. ``error`` is a short sentence
+    when the model could not be described (the other fields are then ``None`` or empty), or
+    when it ended ``CREATE FAILED`` or is being deleted (the sentence gives the reason).
     """
 
     name: str
@@ -146,6 +155,7 @@ class ModelInfo:
     solution_version_arn: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    failure_reason: str | None = None
 
 
 #: (column label, Personalize metric name) of the model summary, in table order.
@@ -253,8 +263,36 @@ def _short(text: str, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def failure_message(exc: BaseException, spec: ModelSpec, timeout: float | None = None) -> str:
-    """One sentence saying which model failed and why, for any exception a call can raise."""
+def not_active_message(spec: ModelSpec, status: str, failure_reason: str | None = None) -> str:
+    """The sentence for a model whose campaign / recommender exists but is not ACTIVE."""
+    reason = f" ({failure_reason})" if failure_reason else ""
+    if "FAILED" in status:
+        advice = "create it again once the cause is fixed, or point the model to another ARN"
+    elif status.startswith("DELETE"):
+        advice = "it is being deleted; remove the model from the registry"
+    elif status == "INACTIVE" or status.startswith("STOP"):
+        advice = "start it again (start_recommender) to use it"
+    else:
+        advice = "wait until it is ACTIVE and refresh"
+    return (f"Model {spec.name!r}: {spec.resource_type} {spec.arn!r} is {status}{reason}, "
+            f"not ACTIVE, so it cannot answer; {advice}.")
+
+
+def failure_message(
+    exc: BaseException,
+    spec: ModelSpec,
+    timeout: float | None = None,
+    *,
+    status: str | None = None,
+    failure_reason: str | None = None,
+) -> str:
+    """One sentence saying which model failed and why, for any exception a call can raise.
+
+    Service errors are told apart by their error code, never by the HTTP status. ``status``
+    and ``failure_reason`` describe the model's campaign / recommender as the control plane
+    saw it after the failure (see :meth:`ResultsService.fetch`): when it is not ``ACTIVE``,
+    that is the message, whatever code the runtime answered with.
+    """
     name = spec.name
     if isinstance(exc, UnknownUserError):
         return f"Model {name!r} was not asked: user {exc.value!r} is not in the catalog."
@@ -266,20 +304,28 @@ def failure_message(exc: BaseException, spec: ModelSpec, timeout: float | None =
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
         message = _short(error.get("Message", "") or str(exc))
+        if status is not None and status != "ACTIVE":
+            return not_active_message(spec, status, failure_reason)
         if code == "ResourceNotFoundException":
-            return (f"Model {name!r}: campaign {spec.arn!r} was not found ({message}). "
-                    "Check the ARN in the registry.")
+            return (f"Model {name!r}: {spec.resource_type} {spec.arn!r} was not found "
+                    f"({message}). Check the ARN in the registry.")
         if code in _THROTTLED:
             return (f"Model {name!r} was throttled by the service even after retries "
                     f"({code}); wait a moment and refresh.")
         if code in _DENIED:
             return (f"Model {name!r}: access to {spec.arn!r} was denied ({code}: {message}); "
                     "check the credentials and permissions.")
-        if code == "ResourceInUseException" or "ACTIVE" in message:
-            return f"Model {name!r} is not ready to answer ({code}: {message})."
         if code == "InvalidInputException":
             return f"Model {name!r} refused the request as invalid: {message}"
+        if code == "ResourceInUseException":
+            return f"Model {name!r} is not ready to answer ({code}: {message})."
         return f"Model {name!r} failed with {code}: {message}"
+    if isinstance(exc, ParamValidationError):
+        return (f"Model {name!r} was not asked: the request broke the API's rules "
+                f"({_short(str(exc))}).")
+    if isinstance(exc, NoCredentialsError):
+        return (f"Model {name!r} could not be asked: no AWS credentials were found for "
+                f"{spec.arn!r}; configure them (environment, profile or instance role).")
     if isinstance(exc, BotoCoreError):
         return f"Model {name!r} could not reach its service: {_short(str(exc))}"
     return f"Model {name!r} failed: {type(exc).__name__}: {_short(str(exc))}"
@@ -333,6 +379,7 @@ class ResultsService:
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], Result] = {}
         self._info_cache: dict[tuple[str, str], ModelInfo] = {}
+        self._use_cases: dict[str, UseCase | None] = {}  # recommender ARN -> its use case
 
     # ---- public queries -------------------------------------------------------------------
 
@@ -438,6 +485,8 @@ class ResultsService:
         return [info for info in out if info is not None]
 
     def _describe(self, spec: ModelSpec) -> ModelInfo:
+        if spec.resource_type == "recommender":
+            return self._describe_recommender(spec)
         try:
             personalize = self._clients_for(spec.arn).personalize
             self._count_control()
@@ -453,14 +502,41 @@ class ResultsService:
                 self._count_control()
                 raw = personalize.get_solution_metrics(solutionVersionArn=version_arn)
                 metrics = {k: float(v) for k, v in raw.get("metrics", {}).items()}
-            info = self._info(spec, recipe=recipe, status=campaign.get("status"),
-                              solution_version_arn=version_arn, metrics=metrics)
+            info = self._described(spec, campaign, recipe=recipe,
+                                   solution_version_arn=version_arn, metrics=metrics)
         except Exception as exc:  # every failure becomes a message; the log keeps the trace
             self._log_failure(exc, spec, "describing")
             return self._info(spec, error=failure_message(exc, spec, self.timeout))
         with self._lock:
             self._info_cache[(spec.name, spec.arn)] = info
         return info
+
+    def _describe_recommender(self, spec: ModelSpec) -> ModelInfo:
+        """A recommender names its use case's recipe and carries its own metrics."""
+        try:
+            personalize = self._clients_for(spec.arn).personalize
+            self._count_control()
+            recommender = personalize.describe_recommender(
+                recommenderArn=spec.arn)["recommender"]
+            recipe_arn = recommender.get("recipeArn") or ""
+            metrics = {k: float(v) for k, v in recommender.get("modelMetrics", {}).items()}
+            info = self._described(spec, recommender, recipe=recipe_arn.rsplit("/", 1)[-1] or None,
+                                   metrics=metrics)
+        except Exception as exc:  # every failure becomes a message; the log keeps the trace
+            self._log_failure(exc, spec, "describing")
+            return self._info(spec, error=failure_message(exc, spec, self.timeout))
+        with self._lock:
+            self._use_cases[spec.arn] = use_case(recipe_arn)
+            self._info_cache[(spec.name, spec.arn)] = info
+        return info
+
+    def _described(self, spec: ModelSpec, resource: dict[str, Any], **fields: Any) -> ModelInfo:
+        status = resource.get("status")
+        reason = resource.get("failureReason")
+        # A failed model (or one being deleted) will never answer: say so, with the reason.
+        broken = bool(status) and ("FAILED" in status or status.startswith("DELETE"))
+        error = not_active_message(spec, status, reason) if broken else None
+        return self._info(spec, status=status, failure_reason=reason, error=error, **fields)
 
     @staticmethod
     def _info(spec: ModelSpec, **fields: Any) -> ModelInfo:
@@ -506,6 +582,8 @@ class ResultsService:
                 raise UnknownItemError(unknown[0])
 
     def _call(self, request: Request) -> dict[str, Any]:
+        if request.spec.resource_type == "recommender":
+            return self._call_recommender(request)
         runtime = self._clients_for(request.spec.arn).runtime
         arn = request.spec.arn
         with self._lock:
@@ -523,9 +601,76 @@ class ResultsService:
                                   "inputList": [str(i) for i in request.item_ids]}
         return runtime.get_personalized_ranking(**params)
 
+    def _call_recommender(self, request: Request) -> dict[str, Any]:
+        """Ask a domain recommender with the ids its use case needs (see ``recommenders``)."""
+        spec = request.spec
+        if request.kind == "ranking":
+            raise _WrongType(
+                f"Model {spec.name!r} is a recommender, and Personalize re-ranks lists only "
+                "with campaigns (get_personalized_ranking takes a campaign ARN); pick a "
+                "personalized-ranking campaign."
+            )
+        try:
+            params = recommendation_params(
+                spec.arn, self._use_case(spec), user_id=request.user_id,
+                item_id=request.item_id if request.kind == "item" else None,
+                # one extra for an item query: the starting film must not be in its own list
+                num_results=request.n + (request.kind == "item"),
+            )
+        except InvalidParameterError as exc:
+            raise _WrongType(f"Model {spec.name!r} was not asked: {exc}") from None
+        runtime = self._clients_for(spec.arn).runtime
+        with self._lock:
+            self.calls += 1
+        return runtime.get_recommendations(**params)
+
+    def _use_case(self, spec: ModelSpec) -> UseCase | None:
+        """The recommender's use case, from describe_recommender once per ARN.
+
+        ``None`` when the recipe is unknown or the control plane cannot be asked (a user
+        allowed only runtime calls): every id at hand is then sent, and the runtime's own
+        answer says what was wrong.
+        """
+        with self._lock:
+            if spec.arn in self._use_cases:
+                return self._use_cases[spec.arn]
+        try:
+            personalize = self._clients_for(spec.arn).personalize
+            self._count_control()
+            recipe = personalize.describe_recommender(
+                recommenderArn=spec.arn)["recommender"].get("recipeArn")
+        except (ClientError, BotoCoreError) as exc:
+            log.info("Model %r (%s): the recommender's use case is unknown (%s); sending "
+                     "every id given", spec.name, spec.arn, exc)
+            return None
+        case = use_case(recipe)
+        with self._lock:
+            self._use_cases[spec.arn] = case
+        return case
+
+    def _status(self, spec: ModelSpec) -> tuple[str | None, str | None]:
+        """The model's status and failure reason from the control plane, or ``(None, None)``."""
+        try:
+            personalize = self._clients_for(spec.arn).personalize
+            self._count_control()
+            if spec.resource_type == "recommender":
+                resource = personalize.describe_recommender(
+                    recommenderArn=spec.arn)["recommender"]
+            else:
+                resource = personalize.describe_campaign(campaignArn=spec.arn)["campaign"]
+        except Exception as exc:  # the runtime's own error is reported instead
+            log.info("Model %r (%s): its status could not be read: %s", spec.name, spec.arn, exc)
+            return None, None
+        return resource.get("status"), resource.get("failureReason")
+
     def _failed(self, request: Request, exc: BaseException) -> Result:
+        status = reason = None
+        if (isinstance(exc, ClientError)
+                and exc.response.get("Error", {}).get("Code") in _ASK_STATUS):
+            status, reason = self._status(request.spec)
         message = (str(exc) if isinstance(exc, _WrongType)
-                   else failure_message(exc, request.spec, self.timeout))
+                   else failure_message(exc, request.spec, self.timeout, status=status,
+                                        failure_reason=reason))
         self._log_failure(exc, request.spec, f"a {request.kind} query")
         columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
         return Result(request.spec.name, _empty_frame(columns), message, request)
@@ -590,4 +735,5 @@ class ResultsService:
 
 
 class _WrongType(VideorecsError):
-    """A model of the wrong type was asked; its message is already the user's sentence."""
+    """A request refused before any call (a model of the wrong type, an id its use case needs
+    is missing); its message is already the user's sentence."""
