@@ -57,12 +57,11 @@ def synthetic_interactions(n_interactions: int, n_items: int = N_ITEMS, seed: in
     start = rng.integers(880_000_000, 890_000_000, size=len(lengths))
     position = np.arange(len(users)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     timestamps = np.repeat(start, lengths) + position * 60
+    # Object columns pointing at one string per distinct id, as a CSV reader's would.
+    user_names = np.array([f"u{n}" for n in range(len(lengths))], dtype=object)
+    item_names = np.array([f"i{n}" for n in range(n_items)], dtype=object)
     return pd.DataFrame(
-        {
-            "USER_ID": users.astype(str),
-            "ITEM_ID": items.astype(str),
-            "TIMESTAMP": timestamps,
-        }
+        {"USER_ID": user_names[users], "ITEM_ID": item_names[items], "TIMESTAMP": timestamps}
     )
 
 

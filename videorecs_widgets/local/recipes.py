@@ -38,7 +38,7 @@ from videorecs_widgets.local.similarity import (
     sequential_neighbours,
     top_k_rows,
 )
-from videorecs_widgets.local.split import order_interactions, personalize_split
+from videorecs_widgets.local.split import personalize_split
 from videorecs_widgets.local.vocab import Vocabulary
 
 __all__ = [
@@ -222,8 +222,8 @@ def _recipe(recipe_arn: str) -> RecipeInfo:
 
 
 # -- input checks ----------------------------------------------------------------------------
-def _clean_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
-    """USER_ID / ITEM_ID as str, TIMESTAMP as int64, sorted by user then time (ties: row order)."""
+def _check_interactions(interactions: pd.DataFrame) -> np.ndarray:
+    """Refuse what the service refuses; returns TIMESTAMP as int64."""
     if not isinstance(interactions, pd.DataFrame):
         raise TrainingError(
             "Cannot train: interactions must be a pandas DataFrame, "
@@ -235,8 +235,11 @@ def _clean_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
             f"Cannot train: the interactions have no column {missing[0]!r} "
             f"(columns found: {list(interactions.columns)!r})."
         )
-    if interactions.empty:
-        raise TrainingError(f"Too few interactions: 0 found, at least {MIN_INTERACTIONS:,} needed.")
+    if len(interactions) < MIN_INTERACTIONS:
+        raise TrainingError(
+            f"Too few interactions: {len(interactions):,} found, "
+            f"at least {MIN_INTERACTIONS:,} needed."
+        )
     for column in ("USER_ID", "ITEM_ID", "TIMESTAMP"):
         bad = interactions[column].isna().to_numpy()
         if bad.any():
@@ -246,30 +249,54 @@ def _clean_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
                 f"the first at row {row}."
             )
     try:
-        timestamps = pd.to_numeric(interactions["TIMESTAMP"], errors="raise")
+        return pd.to_numeric(interactions["TIMESTAMP"], errors="raise").astype("int64").to_numpy()
     except (ValueError, TypeError) as exc:
         raise TrainingError(
             f"Cannot train: column 'TIMESTAMP' must hold numbers ({exc})."
         ) from None
-    frame = pd.DataFrame(
-        {
-            "USER_ID": interactions["USER_ID"].astype(str).to_numpy(),
-            "ITEM_ID": interactions["ITEM_ID"].astype(str).to_numpy(),
-            "TIMESTAMP": timestamps.astype("int64").to_numpy(),
-        }
-    )
-    if len(frame) < MIN_INTERACTIONS:
-        raise TrainingError(
-            f"Too few interactions: {len(frame):,} found, at least {MIN_INTERACTIONS:,} needed."
-        )
-    per_user = frame.groupby("USER_ID").size()
-    active = int((per_user >= 2).sum())
+
+
+def _distinct_ids(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, sorted distinct ids as str); codes index the distinct ids.
+
+    Factorizing first means only the distinct values become strings, not every row: 10
+    million rows with 100,000 users cost one hash pass.
+    """
+    codes, uniques = pd.factorize(column)
+    names = np.asarray(pd.Index(uniques).astype(str), dtype=object)
+    distinct, remap = np.unique(names, return_inverse=True)  # also merges 7 and "7"
+    return remap.reshape(-1)[codes], distinct
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """Interactions as indices, sorted by user, then time, ties in row order."""
+
+    users: Vocabulary
+    items: Vocabulary
+    u: np.ndarray  # int64 user index per interaction
+    i: np.ndarray  # int32 item index per interaction
+
+
+def _encode(interactions: pd.DataFrame, items: pd.DataFrame | None) -> _Encoded:
+    timestamps = _check_interactions(interactions)
+    u, user_ids = _distinct_ids(interactions["USER_ID"])
+    item_codes, item_ids = _distinct_ids(interactions["ITEM_ID"])
+    catalogue = item_ids
+    if items is not None and "ITEM_ID" in items.columns:
+        extra = items["ITEM_ID"].dropna().astype(str).to_numpy(dtype=object)
+        catalogue = np.unique(np.concatenate([item_ids, extra]))
+    i = np.searchsorted(catalogue, item_ids)[item_codes].astype(np.int32)
+    active = int((np.bincount(u) >= 2).sum())
     if active < MIN_USERS:
         raise TrainingError(
             f"Too few users: {active:,} users with at least 2 interactions found, "
             f"at least {MIN_USERS:,} needed."
         )
-    return order_interactions(frame)
+    order = np.lexsort((np.arange(len(u)), timestamps, u))
+    return _Encoded(
+        Vocabulary(user_ids), Vocabulary(catalogue), u[order].astype(np.int64), i[order]
+    )
 
 
 def _catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> Vocabulary:
@@ -311,13 +338,10 @@ def train(
     """
     info = _recipe(recipe_arn)
     params = parse_hyperparameters(recipe_arn, hyperparameters)
-    frame = _clean_interactions(interactions)
+    encoded = _encode(interactions, items)
     _rng = np.random.default_rng(seed)  # the one generator; today's recipes draw nothing from it
 
-    user_vocab = Vocabulary.from_values(frame["USER_ID"])
-    item_vocab = _catalog(frame, items)
-    u = user_vocab.indices(frame["USER_ID"]).astype(np.int64)
-    i = item_vocab.indices(frame["ITEM_ID"]).astype(np.int32)
+    user_vocab, item_vocab, u, i = encoded.users, encoded.items, encoded.u, encoded.i
     indptr = np.zeros(len(user_vocab) + 1, dtype=np.int64)
     np.cumsum(np.bincount(u, minlength=len(user_vocab)), out=indptr[1:])
     popularity = np.bincount(i, minlength=len(item_vocab)).astype(np.float32)
@@ -441,7 +465,14 @@ def evaluate(
     :func:`.metrics.offline_metrics`; coverage's denominator is the whole catalogue (every item
     of ``interactions`` and ``items``).
     """
-    frame = _clean_interactions(interactions)
+    timestamps = _check_interactions(interactions)
+    frame = pd.DataFrame(
+        {
+            "USER_ID": interactions["USER_ID"].astype(str).to_numpy(),
+            "ITEM_ID": interactions["ITEM_ID"].astype(str).to_numpy(),
+            "TIMESTAMP": timestamps,
+        }
+    )
     split = personalize_split(frame, seed=seed)
     model = train(
         recipe_arn,
