@@ -321,8 +321,9 @@ def failure_message(
             return f"Model {name!r} is not ready to answer ({code}: {message})."
         return f"Model {name!r} failed with {code}: {message}"
     if isinstance(exc, ParamValidationError):
+        # botocore lists one problem per line after a heading: keep them all, on one line.
         return (f"Model {name!r} was not asked: the request broke the API's rules "
-                f"({_short(str(exc))}).")
+                f"({_short(' '.join(str(exc).split()))}).")
     if isinstance(exc, NoCredentialsError):
         return (f"Model {name!r} could not be asked: no AWS credentials were found for "
                 f"{spec.arn!r}; configure them (environment, profile or instance role).")
