@@ -35,10 +35,20 @@ _LOCAL_ENDPOINT_REGION = "us-east-1"
 _ARN = re.compile(r"^arn:(?P<partition>[^:]+):personalize:(?P<region>[^:]*):(?P<account>[^:]*):"
                   r"(?P<resource>.+)$")
 
+# Throttling and transient errors back off and retry (adaptive mode also slows the client's own
+# request rate). The control plane may retry longer: a notebook waiting an hour on training
+# should not stop at one throttled describe. A runtime call is made for a panel, whose results
+# layer gives up after 30 s: 5 attempts back off about 7 s on average (at most 15 s), so a
+# throttled model still reaches the panel as "throttled", not as a timeout.
 AWS_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 10},  # throttling backs off instead of failing
+    retries={"mode": "adaptive", "total_max_attempts": 10},
     connect_timeout=5,
     read_timeout=60,
+)
+AWS_RUNTIME_CONFIG = Config(
+    retries={"mode": "adaptive", "total_max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=10,  # recommendations answer in well under a second when all is well
 )
 
 
@@ -85,7 +95,8 @@ def personalize_clients(
 
     ``"local"``: the embedded engine of ``workspace`` (default: $VIDEORECS_WORKSPACE, else
     ``.videorecs`` in the current folder); no credentials or network are used. ``"aws"``: Amazon
-    Personalize in ``region`` (default: the session's), with adaptive retries and timeouts.
+    Personalize in ``region`` (default: the session's), with adaptive retries and timeouts
+    (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime).
     ``session`` is a boto3 session to create the clients from.
     """
     if backend == "local":
@@ -106,10 +117,17 @@ def personalize_clients(
         return PersonalizeClients(*(attach(client, engine) for client in clients))
     if backend == "aws":
         boto = session or boto3.session.Session()
+        if not (region or boto.region_name):
+            raise InvalidParameterError(
+                "Creating Personalize clients for AWS failed: no region was given and none is "
+                "configured; pass region='us-east-1' (for example), or set AWS_DEFAULT_REGION "
+                "or a region in the AWS profile."
+            )
         with _lock:
             return PersonalizeClients(
                 boto.client("personalize", region_name=region, config=AWS_CONFIG),
-                boto.client("personalize-runtime", region_name=region, config=AWS_CONFIG),
+                boto.client("personalize-runtime", region_name=region,
+                            config=AWS_RUNTIME_CONFIG),
             )
     raise InvalidParameterError(
         f"Creating Personalize clients for backend {backend!r} failed: use 'local' (the "

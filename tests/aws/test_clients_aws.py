@@ -1,0 +1,133 @@
+"""AWS clients: the regional endpoints, retries and timeouts they are made with, the per-region
+cache behind clients_for_arn, and throttling retried through botocore's real retry handler.
+No request leaves the process: a ``before-send`` handler answers in place of the service."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from tests.aws.stubs import arn
+from videorecs_widgets.clients import (
+    backend_for_arn,
+    clients_for_arn,
+    personalize_clients,
+)
+from videorecs_widgets.errors import InvalidParameterError
+
+
+class _Body:
+    """The raw body botocore reads from an HTTP response."""
+
+    def __init__(self, payload: dict) -> None:
+        self._data = json.dumps(payload).encode()
+
+    def stream(self, **_kwargs):
+        yield self._data
+
+
+def _answer(status: int, payload: dict) -> AWSResponse:
+    headers = {"Content-Type": "application/json"}
+    if status >= 300:
+        headers["x-amzn-ErrorType"] = payload["__type"]
+    return AWSResponse("https://personalize-runtime.eu-west-1.amazonaws.com/recommendations",
+                       status, headers, _Body(payload))
+
+
+def test_aws_clients_are_regional_with_adaptive_retries_and_timeouts():
+    session = boto3.session.Session(region_name="us-east-1")
+    personalize, runtime = personalize_clients("aws", region="eu-west-1", session=session)
+    assert personalize.meta.region_name == runtime.meta.region_name == "eu-west-1"
+    assert personalize.meta.endpoint_url == "https://personalize.eu-west-1.amazonaws.com"
+    assert runtime.meta.endpoint_url == "https://personalize-runtime.eu-west-1.amazonaws.com"
+    control, answers = personalize.meta.config, runtime.meta.config
+    assert control.retries == {"mode": "adaptive", "total_max_attempts": 10}
+    assert answers.retries == {"mode": "adaptive", "total_max_attempts": 5}
+    assert (control.connect_timeout, control.read_timeout) == (5, 60)
+    assert (answers.connect_timeout, answers.read_timeout) == (5, 10)
+    # without region=, the session's region
+    assert personalize_clients("aws", session=session).personalize.meta.region_name == "us-east-1"
+
+
+def test_clients_for_arn_picks_the_arn_region_and_reuses_its_clients():
+    eu = clients_for_arn(arn("eu-west-1", "campaign", "recs"))
+    assert eu is clients_for_arn(arn("eu-west-1", "recommender", "top-picks"))
+    us = clients_for_arn(arn("us-west-2", "campaign", "recs"))
+    assert us is not eu
+    assert (eu.runtime.meta.region_name, us.runtime.meta.region_name) == ("eu-west-1",
+                                                                         "us-west-2")
+    assert backend_for_arn(arn("ap-southeast-2", "campaign", "x")) == "aws"
+    assert backend_for_arn("arn:aws:personalize:local:000000000000:campaign/x") == "local"
+    with pytest.raises(InvalidParameterError, match="is not a Personalize ARN"):
+        clients_for_arn("arn:aws:s3:::bucket")
+
+
+@pytest.fixture()
+def no_waiting(monkeypatch):
+    """No sleeping between attempts: which attempts are made is under test, not the backoff
+    (botocore's exponential delay) or adaptive mode's client-side rate limit."""
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount",
+                        lambda _self, _context: 0.0)
+    monkeypatch.setattr("botocore.retries.bucket.TokenBucket.acquire",
+                        lambda _self, amount=1, block=True: True)
+
+
+def test_throttled_calls_are_retried_until_they_succeed(no_waiting):
+    # botocore's retry handler itself decides; the service is a before-send handler
+    runtime = personalize_clients("aws", region="eu-west-1").runtime
+    attempts = []
+
+    def service(request, **_kwargs):
+        attempts.append(request.url)
+        if len(attempts) <= 2:
+            return _answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+        return _answer(200, {"itemList": [{"itemId": "50", "score": 0.5}],
+                             "recommendationId": "RID-1"})
+
+    runtime.meta.events.register_first("before-send.personalize-runtime", service)
+    response = runtime.get_recommendations(campaignArn=arn("eu-west-1", "campaign", "recs"),
+                                           userId="196")
+    assert len(attempts) == 3
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert response["itemList"] == [{"itemId": "50", "score": 0.5}]
+
+
+def test_throttling_gives_up_after_five_runtime_attempts(no_waiting):
+    runtime = personalize_clients("aws", region="eu-west-1").runtime
+    attempts = []
+
+    def service(request, **_kwargs):
+        attempts.append(request.url)
+        return _answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+
+    runtime.meta.events.register_first("before-send.personalize-runtime", service)
+    with pytest.raises(runtime.exceptions.ClientError) as caught:
+        runtime.get_recommendations(campaignArn=arn("eu-west-1", "campaign", "recs"),
+                                    userId="196")
+    assert caught.value.response["Error"]["Code"] == "ThrottlingException"
+    assert len(attempts) == 5
+
+
+def test_service_errors_that_retrying_cannot_fix_are_not_retried():
+    runtime = personalize_clients("aws", region="eu-west-1").runtime
+    attempts = []
+
+    def service(request, **_kwargs):
+        attempts.append(request.url)
+        return _answer(404, {"__type": "ResourceNotFoundException",
+                             "message": "Resource Arn x does not exist."})
+
+    runtime.meta.events.register_first("before-send.personalize-runtime", service)
+    with pytest.raises(runtime.exceptions.ResourceNotFoundException):
+        runtime.get_recommendations(campaignArn=arn("eu-west-1", "campaign", "x"), userId="1")
+    assert len(attempts) == 1
+
+
+def test_no_region_anywhere_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(InvalidParameterError, match="no region"):
+        personalize_clients("aws")
