@@ -101,7 +101,7 @@ def test_every_cell_ran_and_every_stubbed_call_was_made(aws_run):
     expected = json.loads((HERE / "notebook01_calls.json").read_text())["calls"]
     stubbed = [c for c in report["calls"]["personalize"] if not c[0].endswith("Schemas")
                and c[0] not in ("CreateSchema", "DescribeSchema")]
-    assert len(stubbed) == sum(c["client"] == "personalize" for c in expected) == 77
+    assert len(stubbed) == sum(c["client"] == "personalize" for c in expected) == 78
     assert report["pending"] == {"personalize": 0, "runtime": 0}
 
 
