@@ -60,6 +60,38 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    from videorecs_widgets import lab, serve
+
+    if args.data_dir is not None:  # the page's kernel and the lab build inherit it
+        os.environ["VIDEORECS_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    root = lab.project_root() or Path.cwd()
+    defaults = lab.lab_parameters(root)
+    workspace = args.workspace or Path(defaults["WORKSPACE"])
+    # the lab's data files go beside a workspace given here, in the checkout's data/ otherwise
+    lab_data_dir = args.workspace / "lab-data" if args.workspace else None
+    serve.serve_app(workspace, args.registry or Path(defaults["REGISTRY_PATH"]),
+                    port=args.port, data_dir=args.data_dir, lab_data_dir=lab_data_dir,
+                    open_browser=not args.no_browser)
+    return 0
+
+
+def _add_app_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("app", help="serve the Video Recommendations app as a web page (Voila)")
+    p.add_argument("--port", type=int, default=None,
+                   help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--registry", type=Path, default=None,
+                   help="the models.yaml to serve (default: the lab's, models.yaml of this "
+                        "checkout)")
+    p.add_argument("--workspace", type=Path, default=None,
+                   help="the embedded engine's folder (default: .videorecs of this checkout)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="where MovieLens 100k lives (default: the project's data/ folder)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser; just print the address")
+    p.set_defaults(func=_cmd_app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videorecs-widgets",
@@ -94,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_lab)
 
     cli_models.add_parser(sub)  # models list | add | update | remove | check
+    _add_app_parser(sub)  # app: the panels as a web page
     return parser
 
 

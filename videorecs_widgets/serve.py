@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -302,3 +303,44 @@ class AppServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def serve_app(
+    workspace: str | os.PathLike[str],
+    registry_path: str | os.PathLike[str],
+    *,
+    port: int | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    lab_data_dir: str | os.PathLike[str] | None = None,
+    open_browser: bool = True,
+    echo: Callable[[str], Any] = print,
+) -> None:
+    """What ``videorecs-widgets app`` does: build the lab's models if they are missing, serve
+    the app until Ctrl+C (or SIGTERM), then stop Voila cleanly."""
+    ensure_lab_models(workspace, registry_path, lab_data_dir=lab_data_dir, echo=echo)
+    server = AppServer(workspace, registry_path, port=port, data_dir=data_dir)
+    previous = _stop_on_sigterm()
+    try:
+        url = server.start()
+        echo(f"The Video Recommendations app is at {url} (Ctrl+C stops it).")
+        if open_browser:
+            webbrowser.open(url)
+        code = server.wait()
+        raise AppServerError(f"Voila stopped unexpectedly (exit code {code!r}); see its log above.")
+    except KeyboardInterrupt:
+        echo("Stopping the app.")
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM stop like Ctrl+C, so Voila (in its own session) is stopped too."""
+    def _on_sigterm(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        return None
