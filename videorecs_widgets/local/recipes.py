@@ -149,7 +149,7 @@ _USER_PARAMS: dict[str, _Param] = {
     "window_decay": _Param(0.95, float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
     "forward_weight": _Param(2.0, float, lambda v: 0 <= v <= 100, "a number from 0 to 100"),
     "history_decay": _Param(0.85, float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
-    "neighbours": _Param(200, int, lambda v: 1 <= v <= 5000, "an integer from 1 to 5000"),
+    "neighbours": _Param(400, int, lambda v: 1 <= v <= 5000, "an integer from 1 to 5000"),
     "popularity_damping": _Param(0.5, float, lambda v: 0 <= v <= 1, "a number from 0 to 1"),
     "popularity_weight": _Param(0.0, float, lambda v: 0 <= v <= 10, "a number from 0 to 10"),
     # Personalize's own switch: false weighs every history item the same.
