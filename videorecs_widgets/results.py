@@ -290,8 +290,9 @@ def failure_message(
 
     Service errors are told apart by their error code, never by the HTTP status. ``status``
     and ``failure_reason`` describe the model's campaign / recommender as the control plane
-    saw it after the failure (see :meth:`ResultsService.fetch`): when it is not ``ACTIVE``,
-    that is the message, whatever code the runtime answered with.
+    saw it after the failure (the results service asks after a not-found, in-use or
+    invalid-input error): when it is not ``ACTIVE``, that is the message, whatever code the
+    runtime answered with.
     """
     name = spec.name
     if isinstance(exc, UnknownUserError):
@@ -451,11 +452,16 @@ class ResultsService:
             if model is None:
                 self._cache.clear()
                 self._info_cache.clear()
+                self._use_cases.clear()
                 return
+            # a recommender deleted and made again under its name keeps its ARN, not its recipe
+            arns = {k[1] for k in (*self._cache, *self._info_cache) if k[0] == model}
             for key in [k for k in self._cache if k[0] == model]:
                 del self._cache[key]
             for key in [k for k in self._info_cache if k[0] == model]:
                 del self._info_cache[key]
+            for arn in arns:
+                self._use_cases.pop(arn, None)
 
     def close(self) -> None:
         """Stop the worker threads (waiting calls finish first)."""

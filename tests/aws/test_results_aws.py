@@ -338,3 +338,20 @@ def test_stubbed_responses_are_checked_against_the_service_model(aws_clients):
     with pytest.raises(Exception, match="itemList"):
         aws.runtime_stub.add_response("get_recommendations", {"itemList": "50"})
     assert isinstance(aws.runtime_stub, Stubber)
+
+
+def test_refresh_forgets_a_recommender_use_case(service, aws_clients):
+    # deleted and made again under the same name: same ARN, another recipe
+    aws = aws_clients(REGION)
+    model = spec("vod-remade", "recommender", "recommendations")
+    aws.control.add_response("describe_recommender", _recommender("vod-remade",
+                                                                  "aws-vod-top-picks"))
+    aws.runtime_stub.add_response("get_recommendations", _items(["50"]),
+                                  {"recommenderArn": model.arn, "userId": "1",
+                                   "numResults": 25})
+    aws.control.add_response("describe_recommender", _recommender(
+        "vod-remade", "aws-vod-more-like-x"))
+    assert service.recommend(model, "1").item_ids == ["50"]
+    service.refresh("vod-remade")
+    assert "which needs a film to answer" in service.recommend(model, "1").error
+    assert service.control_calls == 2
