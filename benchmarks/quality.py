@@ -186,6 +186,7 @@ def run(seeds: list[int]) -> None:
 
     # Training all four lab recipes on the whole lab data, one after the other.
     total = 0.0
+    trained = {}
     for name in (
         "aws-popularity-count",
         "aws-user-personalization",
@@ -193,8 +194,9 @@ def run(seeds: list[int]) -> None:
         "aws-sims",
     ):
         start = time.perf_counter()
-        train(RECIPE_PREFIX + name, interactions, items=items_frame)
+        trained[name] = train(RECIPE_PREFIX + name, interactions, items=items_frame)
         total += time.perf_counter() - start
+    print_call_times(trained, sorted(interactions["USER_ID"].unique()))
 
     print("\nTargets (issue 3):")
     up, pop = means.loc["aws-user-personalization"], means.loc["aws-popularity-count"]
@@ -214,6 +216,38 @@ def run(seeds: list[int]) -> None:
         f"  training the four lab recipes on all {len(interactions):,} interactions: "
         f"{total:.2f} s ({'PASS' if total < 10 else 'FAIL'} < 10 s)"
     )
+
+
+def print_call_times(trained: dict, users: list[str]) -> None:
+    """Engine compute per call (no boto3): 1,000 calls each, users drawn with seed 0."""
+    rng = np.random.default_rng(0)
+    picked = [users[n] for n in rng.integers(0, len(users), size=1000)]
+    catalogue = trained["aws-personalized-ranking"].items.ids
+    lists = [[catalogue[n] for n in rng.integers(0, len(catalogue), size=25)] for _ in picked]
+    seeds = [trained["aws-sims"].seen_items(u)[-1] for u in picked]
+    up, ranking, sims = (
+        trained["aws-user-personalization"],
+        trained["aws-personalized-ranking"],
+        trained["aws-sims"],
+    )
+    calls = {
+        "recommend (25), user-personalization": [lambda u=u: up.recommend(u, 25) for u in picked],
+        "rank (25 items), personalized-ranking": [
+            lambda u=u, items=items: ranking.rank(u, items)
+            for u, items in zip(picked, lists, strict=True)
+        ],
+        "similar_items (25), sims": [lambda i=i: sims.similar_items(i, 25) for i in seeds],
+    }
+    print("\nEngine compute per call on the lab data (1,000 calls, no boto3):")
+    for label, prepared in calls.items():
+        times = []
+        for call in prepared:
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        print(
+            f"  {label:40s} median {np.median(times):.3f} ms, p95 {np.percentile(times, 95):.3f} ms"
+        )
 
 
 def main() -> None:

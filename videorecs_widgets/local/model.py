@@ -6,7 +6,7 @@ One class serves every kind; what it holds depends on the kind:
   unknown items) and each training user's history, oldest first;
 * ``user`` and ``ranking``: a sparse item-to-next-items matrix (top neighbours per item);
   a user's scores are the recency-weighted sum of the rows of the items in their history;
-* ``related-items``: a sparse item-to-item similarity matrix, rows sorted best first.
+* ``related-items``: a sparse item-to-item similarity matrix (top neighbours per item).
 
 File format: one ``.npz`` (numbers only, loaded with ``allow_pickle=False``) whose ``meta``
 entry is UTF-8 JSON (recipe, kind, ids, parameters). Saves are atomic: a temporary file in the

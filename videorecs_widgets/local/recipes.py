@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from videorecs_widgets.errors import EngineError
 from videorecs_widgets.local import metrics as metrics_module
@@ -306,18 +307,29 @@ def _catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> Vocabula
     return Vocabulary(sorted(ids))
 
 
-def _genre_sets(items: pd.DataFrame | None, vocab: Vocabulary) -> list[frozenset[str]] | None:
+def _genre_matrix(items: pd.DataFrame | None, vocab: Vocabulary) -> sp.csr_matrix | None:
+    """Items x genres, 1 where an item has a genre (GENRES column, "|"-joined); None if absent."""
     if items is None or "ITEM_ID" not in items.columns:
         return None
     column = next((c for c in items.columns if c.upper() in ("GENRES", "GENRE")), None)
     if column is None:
         return None
-    sets: list[frozenset[str]] = [frozenset()] * len(vocab)
+    rows, names = [], []
     for item_id, genres in zip(items["ITEM_ID"].astype(str), items[column], strict=True):
         index = vocab.index(item_id)
         if index >= 0 and isinstance(genres, str):
-            sets[index] = frozenset(g for g in genres.split("|") if g)
-    return sets
+            for genre in genres.split("|"):
+                if genre:
+                    rows.append(index)
+                    names.append(genre)
+    codes, _ = pd.factorize(pd.Series(names, dtype=object))
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, codes)),
+        shape=(len(vocab), int(codes.max()) + 1 if len(codes) else 1),
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
 
 
 # -- training --------------------------------------------------------------------------------
@@ -359,7 +371,7 @@ def train(
             len(item_vocab),
             popularity,
             params,
-            _genre_sets(items, item_vocab),
+            _genre_matrix(items, item_vocab),
         )
     return TrainedModel(
         recipe_arn=recipe_arn,
@@ -399,26 +411,22 @@ def _train_related(u, i, n_users, n_items, popularity, params, genres):
     return top_k_rows(s, params["neighbours"])
 
 
-def _blend_genres(s, genres: list[frozenset[str]], weight: float, k: int):
+def _blend_genres(s, genres: sp.csr_matrix, weight: float, k: int):
     """``(1 - w) * co-occurrence + w * genre Jaccard`` over each item's co-occurrence candidates.
 
     Only pairs that users interacted with together are re-scored (twice ``k`` per item), so the
-    blend reorders neighbours by genre without making the matrix dense.
+    blend reorders neighbours by genre without making the matrix dense. The co-occurrence part
+    is scaled so each item's best neighbour has 1.
     """
     s = top_k_rows(s, 2 * k)
     rows = np.repeat(np.arange(s.shape[0]), np.diff(s.indptr))
     top = np.zeros(s.shape[0], dtype=np.float32)
     np.maximum.at(top, rows, s.data)
     scaled = s.data / np.maximum(top[rows], 1e-12)
-    jaccard = np.array(
-        [
-            len(genres[a] & genres[b]) / len(genres[a] | genres[b])
-            if genres[a] | genres[b]
-            else 0.0
-            for a, b in zip(rows, s.indices, strict=True)
-        ],
-        dtype=np.float32,
-    )
+    shared = np.asarray(genres[rows].multiply(genres[s.indices]).sum(axis=1)).ravel()
+    sizes = np.asarray(genres.sum(axis=1)).ravel()
+    union = sizes[rows] + sizes[s.indices] - shared
+    jaccard = np.divide(shared, union, out=np.zeros_like(shared, dtype=np.float64), where=union > 0)
     out = s.copy()
     out.data = ((1 - weight) * scaled + weight * jaccard).astype(np.float32)
     return out
