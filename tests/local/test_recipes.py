@@ -313,3 +313,27 @@ def test_lab_user_personalization_beats_popularity_on_precision(lab):
     assert all(0.0 <= v <= 1.0 for v in personal.values())
     assert personal["precision_at_10"] > 1.5 * popular["precision_at_10"]
     assert personal["coverage"] > popular["coverage"]
+
+
+def test_similar_items_blends_genres_when_items_have_them(synthetic):
+    # item0 and item20 are the only Westerns; users meet them 20 steps apart, so plain
+    # co-occurrence ranks item0's direct neighbours first, and the genre blend lifts item20.
+    items = pd.DataFrame(
+        {
+            "ITEM_ID": [f"item{n}" for n in range(80)],
+            "GENRES": ["Western" if n in (0, 20) else "Drama|Comedy" for n in range(80)],
+        }
+    )
+    sims = train(RECIPE_PREFIX + "aws-sims", synthetic, items=items)
+    assert sims.similar_items("item0", 1)[0][0] != "item20"
+    blended = train(
+        RECIPE_PREFIX + "aws-similar-items",
+        synthetic,
+        items=items,
+        hyperparameters={"metadata_weight": "0.5"},
+    )
+    assert blended.similar_items("item0", 1)[0][0] == "item20"
+    assert blended.similar_items("item20", 1)[0][0] == "item0"
+    # without an items data set the blend has nothing to use: same lists as aws-sims
+    plain = train(RECIPE_PREFIX + "aws-similar-items", synthetic)
+    assert plain.similar_items("item0", 10) == sims.similar_items("item0", 10)
