@@ -247,6 +247,9 @@ def test_repository_models_yaml_checks_against_a_lab_workspace(lab_campaigns, tm
     checks = registry.check(personalize_clients("local", workspace=lab_campaigns.workspace))
     assert [(c.name, c.status) for c in checks] == [
         ("Personal Recommendations", NOT_FOUND),
+        ("Most Popular", NOT_FOUND),
+        ("Recommendations + demographics", NOT_FOUND),
+        ("Recommendations + item metadata", NOT_FOUND),
         ("Personal Ranking", NOT_FOUND),
         ("Similar Items", NOT_FOUND),
     ]

@@ -25,12 +25,18 @@ def test_models_list_prints_the_lab_models_in_order(registry_file, capsys):
     lines = capsys.readouterr().out.splitlines()
     local = "arn:aws:personalize:local:000000000000:campaign/"
     assert lines == [
-        "TYPE              SORT  NAME                      BACKEND  ARN",
-        f"recommendations      1  Personal Recommendations  local    {local}"
+        "TYPE              SORT  NAME                             BACKEND  ARN",
+        f"recommendations      1  Personal Recommendations         local    {local}"
         "personalize-lab-recs-campaign",
-        f"personal-ranking     1  Personal Ranking          local    {local}"
+        f"recommendations      2  Most Popular                     local    {local}"
+        "personalize-lab-popularity-campaign",
+        f"recommendations      3  Recommendations + demographics   local    {local}"
+        "personalize-lab-demographics-campaign",
+        f"recommendations      4  Recommendations + item metadata  local    {local}"
+        "personalize-lab-metadata-campaign",
+        f"personal-ranking     1  Personal Ranking                 local    {local}"
         "personalize-lab-rank-campaign",
-        f"similar-items        1  Similar Items             local    {local}"
+        f"similar-items        1  Similar Items                    local    {local}"
         "personalize-lab-sims-campaign",
     ]
 
@@ -121,4 +127,4 @@ def test_models_check_of_repository_registry_without_lab_campaigns(registry_file
     assert out[0].startswith("Personal Recommendations: NOT_FOUND; recipe ?; The campaign "
                              "'personalize-lab-recs-campaign' of model 'Personal "
                              "Recommendations' does not exist in region 'local'")
-    assert out[-1] == "0 of 3 models are ACTIVE and of the right type."
+    assert out[-1] == "0 of 6 models are ACTIVE and of the right type."

@@ -53,10 +53,16 @@ def test_load_empty_forms_are_empty_registry(tmp_path, text):
     assert ModelRegistry(write(tmp_path, text)).models == []
 
 
-def test_load_repository_models_yaml_holds_the_three_lab_models():
+def test_load_repository_models_yaml_holds_the_lab_models():
+    # as the lab notebooks leave it: 01-02's four models, then 04's two metadata models
     registry = ModelRegistry(Path(__file__).resolve().parent.parent / "models.yaml")
     assert [(m.name, m.arn, m.type, m.sort_order) for m in registry.models] == [
         ("Personal Recommendations", RECS, "recommendations", 1),
+        ("Most Popular", LOCAL + "personalize-lab-popularity-campaign", "recommendations", 2),
+        ("Recommendations + demographics", LOCAL + "personalize-lab-demographics-campaign",
+         "recommendations", 3),
+        ("Recommendations + item metadata", LOCAL + "personalize-lab-metadata-campaign",
+         "recommendations", 4),
         ("Personal Ranking", RANK, "personal-ranking", 1),
         ("Similar Items", SIMS, "similar-items", 1),
     ]
