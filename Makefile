@@ -24,9 +24,15 @@ $(STAMP): pyproject.toml
 data: setup
 	$(BIN)/videorecs-widgets fetch-data
 
-jupyter: setup data
+# root (containers) needs --allow-root; JupyterLab refuses to start as root without it
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+jupyter: setup data $(VENV)/.jupyter
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
+
+$(VENV)/.jupyter: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"
-	$(BIN)/jupyter lab notebooks/
+	touch $@
 
 lint: setup
 	$(BIN)/ruff check .
