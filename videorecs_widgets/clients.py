@@ -94,7 +94,8 @@ def personalize_clients(
     """New ``personalize`` and ``personalize-runtime`` clients for ``backend``.
 
     ``"local"``: the embedded engine of ``workspace`` (default: $VIDEORECS_WORKSPACE, else
-    ``.videorecs`` in the current folder); no credentials or network are used. ``"aws"``: Amazon
+    ``.videorecs`` in the current folder, created if missing; InvalidParameterError names it
+    when it cannot be written to); no credentials or network are used. ``"aws"``: Amazon
     Personalize in ``region`` (default: the session's), with adaptive retries and timeouts
     (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime).
     ``session`` is a boto3 session to create the clients from.
@@ -102,9 +103,10 @@ def personalize_clients(
     if backend == "local":
         from videorecs_widgets.local.backend import backend_for
         from videorecs_widgets.local.protocol import attach
-        from videorecs_widgets.local.store import resolve_workspace
+        from videorecs_widgets.local.store import check_workspace, resolve_workspace
 
-        engine = backend_for(resolve_workspace(workspace))
+        # An unusable folder is refused here, naming it, not inside the first call.
+        engine = backend_for(check_workspace(resolve_workspace(workspace)))
         config = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
         with _lock:
             boto = session or _local_session()

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from videorecs_widgets.clients import personalize_clients, wait_until_active
-from videorecs_widgets.errors import EngineError, ResourceFailedError
+from videorecs_widgets.errors import EngineError, InvalidParameterError, ResourceFailedError
 from videorecs_widgets.local.backend import backend_for
 from videorecs_widgets.local.store import resolve_workspace
 
@@ -417,6 +417,47 @@ def test_describe_dataset_group__damaged_state_file(tmp_path):
     (workspace / "state.json").write_text("{half a file")
     with pytest.raises(EngineError, match="is not valid JSON"):
         personalize_clients("local", workspace=workspace).personalize.list_dataset_groups()
+
+
+def _unusable(path, why: str) -> str:
+    return (f"The embedded engine's workspace {str(path)!r} cannot be used: {why}. The engine "
+            "keeps its state there and must be able to write to it; pass workspace= (or set "
+            "$VIDEORECS_WORKSPACE) to a folder you can write to.")
+
+
+def test_personalize_clients__workspace_under_a_file(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    workspace = tmp_path / "file" / "sub"
+    with pytest.raises(InvalidParameterError) as excinfo:
+        personalize_clients("local", workspace=workspace)
+    assert str(excinfo.value) == _unusable(workspace, "a part of that path is a file, not a folder")
+
+
+def test_personalize_clients__workspace_is_a_file(tmp_path):
+    (tmp_path / "ws").write_text("not a folder")
+    with pytest.raises(InvalidParameterError) as excinfo:
+        personalize_clients("local", workspace=tmp_path / "ws")
+    assert str(excinfo.value) == _unusable(tmp_path / "ws", "it is a file, not a folder")
+
+
+def test_personalize_clients__lock_file_cannot_be_opened(tmp_path):
+    # Root ignores file modes, so an unopenable lock stands in for a read-only folder.
+    (tmp_path / "ws" / ".lock").mkdir(parents=True)
+    with pytest.raises(InvalidParameterError) as excinfo:
+        personalize_clients("local", workspace=tmp_path / "ws")
+    assert str(excinfo.value) == _unusable(
+        tmp_path / "ws", f"Is a directory ({str(tmp_path / 'ws' / '.lock')!r})")
+
+
+def test_create_dataset_group__workspace_unwritable_after_clients_made(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    (tmp_path / "ws" / ".lock").unlink()
+    (tmp_path / "ws" / ".lock").mkdir()
+    with pytest.raises(InvalidParameterError) as excinfo:
+        p.create_dataset_group(name="g")
+    assert str(excinfo.value) == _unusable(
+        tmp_path / "ws", f"Is a directory ({str(tmp_path / 'ws' / '.lock')!r})")
+    assert not (tmp_path / "ws" / "state.json").exists()
 
 
 def test_create_dataset_group__workspace_from_environment(tmp_path, monkeypatch):

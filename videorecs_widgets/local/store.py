@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from videorecs_widgets.errors import InvalidParameterError
+
 try:  # POSIX only; on other systems two processes writing at once is simply not guarded.
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -36,6 +38,38 @@ def resolve_workspace(workspace: str | os.PathLike[str] | None = None) -> Path:
     if workspace is None:
         workspace = os.environ.get(WORKSPACE_ENV) or ".videorecs"
     return Path(workspace).expanduser().resolve()
+
+
+def _unusable(root: Path, exc: OSError) -> InvalidParameterError:
+    """The error for a workspace folder the engine cannot write to, saying why and what to do."""
+    if isinstance(exc, FileExistsError) or (root.exists() and not root.is_dir()):
+        why = "it is a file, not a folder"
+    elif isinstance(exc, NotADirectoryError):
+        why = "a part of that path is a file, not a folder"
+    else:
+        why = f"{exc.strerror or exc} ({str(exc.filename or root)!r})"
+    return InvalidParameterError(
+        f"The embedded engine's workspace {str(root)!r} cannot be used: {why}. The engine keeps "
+        "its state there and must be able to write to it; pass workspace= (or set "
+        f"${WORKSPACE_ENV}) to a folder you can write to."
+    )
+
+
+def check_workspace(root: Path) -> Path:
+    """Create ``root`` if needed and make sure the engine can take its lock there.
+
+    Raises :class:`~videorecs_widgets.errors.InvalidParameterError` naming the folder when it
+    cannot be created or written to (a read-only or immutable folder, a path under a file), so
+    the problem shows when the clients are made, not as an OSError inside the first call.
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        # Opening the lock file for appending is exactly what every write needs first.
+        with open(root / ".lock", "a+b"):
+            pass
+    except OSError as exc:
+        raise _unusable(root, exc) from None
+    return root
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -111,11 +145,15 @@ class WorkspaceStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the workspace's inter-process lock (a no-op where flock does not exist)."""
-        self.root.mkdir(parents=True, exist_ok=True)
         if fcntl is None:  # pragma: no cover
             yield
             return
-        with open(self.root / ".lock", "a+b") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / ".lock", "a+b")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:  # the folder became unwritable after the clients were made
+            raise _unusable(self.root, exc) from None
+        with handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
                 yield
