@@ -249,7 +249,9 @@ def _read_interactions(path: Path, problems: list[str]) -> pd.DataFrame | None:
     return pd.DataFrame(data, columns=header, dtype=object)
 
 
-def validate_interactions(path_or_frame: str | os.PathLike[str] | pd.DataFrame) -> None:
+def validate_interactions(
+    path_or_frame: str | os.PathLike[str] | pd.DataFrame, *, minimums: bool = True
+) -> None:
     """Check an interactions CSV file (or frame) for what Personalize would refuse.
 
     Raises :class:`~videorecs_widgets.errors.InteractionsValidationError` whose ``problems``
@@ -262,7 +264,8 @@ def validate_interactions(path_or_frame: str | os.PathLike[str] | pd.DataFrame) 
       empty or fractional values;
     - empty USER_ID or ITEM_ID values;
     - fewer than 1,000 interactions, or fewer than 25 users with at least 2 interactions
-      (the counts found are reported);
+      (the counts found are reported); training needs these, an import does not, so
+      ``minimums=False`` leaves them out (the embedded engine's import jobs do);
     - an EVENT_TYPE column whose values are all empty.
     """
     problems: list[str] = []
@@ -291,11 +294,11 @@ def validate_interactions(path_or_frame: str | os.PathLike[str] | pd.DataFrame) 
         _check_timestamps(frame[columns["TIMESTAMP"]].to_numpy(dtype=object), problems)
 
     n = len(frame)
-    if n < MIN_INTERACTIONS:
+    if minimums and n < MIN_INTERACTIONS:
         problems.append(
             f"rows: {n:,} interactions found; Personalize needs at least {MIN_INTERACTIONS:,}."
         )
-    if "USER_ID" in columns:
+    if minimums and "USER_ID" in columns:
         users = frame[columns["USER_ID"]].astype(str).str.strip()
         counts = users[users != ""].value_counts()
         with_two = int((counts >= 2).sum())
