@@ -12,6 +12,7 @@ asked for).
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from videorecs_widgets.errors import (
@@ -33,6 +34,11 @@ from videorecs_widgets.errors import (
 )
 
 __version__ = "0.1.0"
+
+# A library leaves handlers to the application: without one, Python's last-resort handler
+# would print every logged traceback to stderr, which a notebook shows under the cell. The
+# panels' status lines say what failed; a user who configures logging sees the tracebacks.
+logging.getLogger("videorecs_widgets").addHandler(logging.NullHandler())
 
 # public name -> the module that defines it
 _LAZY = {
