@@ -307,3 +307,74 @@ def test_frames_missing_columns_are_refused():
 def test_popular_negative_n_is_refused():
     with pytest.raises(ValueError, match="Invalid n"):
         tiny().popular(n=-1)
+
+
+# --- integrity of the frames (checked once, at construction) --------------------------------
+
+
+def tiny_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    c = tiny()
+    return c.movies.copy(), c.users.copy(), c.ratings.copy()
+
+
+def test_repeated_item_id_is_refused_naming_rows():
+    movies, users, ratings = tiny_frames()
+    movies.loc[4] = movies.loc[1]  # rows 1 and 4 now both hold film "2"
+    with pytest.raises(DataError) as caught:
+        Catalog(movies, users, ratings)
+    message = str(caught.value)
+    assert "Cannot build the catalog: 1 problem(s)" in message
+    assert "the movies frame repeats item_id '2' (rows 1, 4); ids must be unique" in message
+
+
+def test_repeated_user_id_is_refused_with_the_callers_row_labels():
+    movies, users, ratings = tiny_frames()
+    users["user_id"] = ["10", "2", "10"]
+    users.index = [100, 200, 300]
+    with pytest.raises(DataError, match=r"the users frame repeats user_id '10' \(rows 100, 300\)"):
+        Catalog(movies, users, ratings)
+
+
+def test_rating_by_unknown_user_for_unknown_item_is_refused():
+    movies, users, ratings = tiny_frames()
+    ratings.loc[len(ratings)] = ["3", "99", 4, 200]
+    with pytest.raises(DataError) as caught:
+        Catalog(movies, users, ratings)
+    message = str(caught.value)
+    assert "2 problem(s)" in message
+    assert (
+        "the ratings frame refers to user_id '3' (row 8), which the users frame does not have"
+        in message
+    )
+    assert (
+        "the ratings frame refers to item_id '99' (row 8), which the movies frame does not have"
+        in message
+    )
+
+
+@pytest.mark.parametrize("bad", [6, 0, 3.5, np.nan, "five"])
+def test_rating_that_is_not_1_to_5_stars_is_refused(bad):
+    movies, users, ratings = tiny_frames()
+    ratings["rating"] = ratings["rating"].astype(object)
+    ratings.loc[2, "rating"] = bad
+    with pytest.raises(DataError) as caught:
+        Catalog(movies, users, ratings)
+    assert (
+        f"the ratings frame has rating {bad!r} at row 2, not a whole number of stars from 1 to 5"
+        in str(caught.value)
+    )
+
+
+def test_missing_id_is_refused_rather_than_read_as_nan():
+    movies, users, ratings = tiny_frames()
+    movies["item_id"] = movies["item_id"].astype(object)
+    movies.loc[2, "item_id"] = None
+    with pytest.raises(DataError, match=r"the movies frame has no item_id at row\(s\) 2"):
+        Catalog(movies, users, ratings)
+
+
+def test_int_ids_in_frames_match_string_ids_in_ratings():
+    movies, users, ratings = tiny_frames()
+    movies["item_id"] = movies["item_id"].astype(int)
+    c = Catalog(movies, users, ratings)
+    assert c.top_rated("1", n=1)["item_id"].tolist() == ["2"]

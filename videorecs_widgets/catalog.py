@@ -62,6 +62,84 @@ def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
         )
 
 
+_MAX_SHOWN = 3  # offending rows quoted per kind of problem; the rest are counted
+
+
+def _rows_text(labels: Sequence[object]) -> str:
+    shown = ", ".join(repr(label) for label in labels[:_MAX_SHOWN])
+    more = len(labels) - _MAX_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _null_id_problems(frame: pd.DataFrame, name: str, column: str) -> list[str]:
+    """Missing ids would silently become the text "nan" or "None" once made strings."""
+    missing = frame.index[frame[column].isna().to_numpy()].tolist()
+    if not missing:
+        return []
+    return [f"the {name} frame has no {column} at row(s) {_rows_text(missing)}"]
+
+
+def _integrity_problems(
+    movies: pd.DataFrame, users: pd.DataFrame, ratings: pd.DataFrame, index: dict[str, pd.Index]
+) -> list[str]:
+    """One sentence per broken rule, naming the frame, its row label(s) and the value.
+
+    ``index`` maps each frame's name to its original row labels (the frames given here were
+    renumbered from 0), so the sentences point at rows of the caller's frames.
+    """
+    problems: list[str] = []
+    for name, frame, column in (("movies", movies, "item_id"), ("users", users, "user_id")):
+        repeated = frame[column].duplicated(keep=False).to_numpy()
+        if repeated.any():
+            rows = pd.Series(index[name][repeated]).groupby(frame[column][repeated].to_numpy())
+            for n, (value, labels) in enumerate(rows):
+                labels = labels.tolist()  # plain Python values: repr 2, not np.int64(2)
+                if n == _MAX_SHOWN:
+                    problems.append(f"... and {rows.ngroups - _MAX_SHOWN} more repeated {column}s")
+                    break
+                problems.append(
+                    f"the {name} frame repeats {column} {value!r} (rows {_rows_text(labels)}); "
+                    "ids must be unique"
+                )
+    for column, known, holder in (
+        ("user_id", users["user_id"], "users"),
+        ("item_id", movies["item_id"], "movies"),
+    ):
+        unknown = ~ratings[column].isin(known).to_numpy()
+        if unknown.any():
+            first = int(np.flatnonzero(unknown)[0])
+            problems.append(
+                f"the ratings frame refers to {column} {ratings[column].iloc[first]!r} (row "
+                f"{_label(index['ratings'], first)!r}), which the {holder} frame does not have; "
+                f"{int(unknown.sum())} rating(s) with "
+                f"{ratings[column][unknown].nunique()} unknown {column}(s) in all"
+            )
+    stars = pd.to_numeric(ratings["rating"], errors="coerce").to_numpy(dtype=float)
+    # Whole stars only: review_summary counts ratings per star level 1..5.
+    bad = ~np.isin(stars, [1, 2, 3, 4, 5])
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        problems.append(
+            f"the ratings frame has rating {_label(ratings['rating'], first)!r} at row "
+            f"{_label(index['ratings'], first)!r}, not a whole number of stars from 1 to 5; "
+            f"{int(bad.sum())} such rating(s) in all"
+        )
+    return problems
+
+
+def _label(values: pd.Index | pd.Series, position: int) -> object:
+    """The value at ``position`` as plain Python (repr ``2``, not ``np.int64(2)``)."""
+    return values[position : position + 1].tolist()[0]
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        lines = "\n".join(f"- {p}" for p in problems)
+        raise DataError(
+            f"Cannot build the catalog: {len(problems)} problem(s) in the frames:\n{lines}"
+        )
+
+
 def _as_genre_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [g for g in value.split("|") if g]
@@ -76,6 +154,9 @@ class Catalog:
     Build it from frames with the columns of :mod:`videorecs_widgets.movielens`
     (``Catalog(movies, users, ratings)``) or from the fetched data
     (``Catalog.from_movielens()``). The frames are copied; treat the public ones as read-only.
+    The constructor raises :class:`~videorecs_widgets.errors.DataError`, naming the frame, row
+    label(s) and value, when an id is missing or repeated (movies, users), a rating refers to a
+    user or film the other frames do not have, or a rating is not a whole number from 1 to 5.
 
     Attributes:
         movies: item_id, title, year (Int64), genres (list in :attr:`genres` order), poster_url.
@@ -96,6 +177,15 @@ class Catalog:
         _require(users, _USER_COLUMNS, "users")
         _require(ratings, _RATING_COLUMNS, "ratings")
 
+        index = {"movies": movies.index, "users": users.index, "ratings": ratings.index}
+        problems = (
+            _null_id_problems(movies, "movies", "item_id")
+            + _null_id_problems(users, "users", "user_id")
+            + _null_id_problems(ratings, "ratings", "user_id")
+            + _null_id_problems(ratings, "ratings", "item_id")
+        )
+        _refuse(problems)
+
         movies = movies.copy()
         if "poster_url" not in movies.columns:
             movies["poster_url"] = None
@@ -112,6 +202,7 @@ class Catalog:
         ratings = ratings[_RATING_COLUMNS].reset_index(drop=True).copy()
         ratings["user_id"] = ratings["user_id"].astype(str)
         ratings["item_id"] = ratings["item_id"].astype(str)
+        _refuse(_integrity_problems(movies, users, ratings, index))
 
         self.movies: pd.DataFrame = movies
         self.users: pd.DataFrame = users
