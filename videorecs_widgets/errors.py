@@ -55,12 +55,14 @@ class UnknownIdError(VideorecsError, KeyError):
 
     kind = "id"
 
-    def __init__(self, value: object) -> None:
+    def __init__(self, value: object, hint: str = "") -> None:
         self.value = value
+        self.hint = hint  # what to use instead, e.g. "Did you mean 'Horror'? ..."
         super().__init__(value)
 
     def __str__(self) -> str:
-        return f"Unknown {self.kind} {self.value!r}: it is not in the catalog."
+        text = f"Unknown {self.kind} {self.value!r}: it is not in the catalog."
+        return f"{text} {self.hint}" if self.hint else text
 
 
 class UnknownUserError(UnknownIdError):
