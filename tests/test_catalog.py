@@ -10,6 +10,7 @@ from videorecs_widgets import movielens
 from videorecs_widgets.catalog import Catalog, UnknownGenreError
 from videorecs_widgets.errors import (
     DataError,
+    InvalidParameterError,
     UnknownIdError,
     UnknownItemError,
     UnknownUserError,
@@ -378,3 +379,64 @@ def test_int_ids_in_frames_match_string_ids_in_ratings():
     movies["item_id"] = movies["item_id"].astype(int)
     c = Catalog(movies, users, ratings)
     assert c.top_rated("1", n=1)["item_id"].tolist() == ["2"]
+
+
+# --- arguments ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["horror", "HORROR", "Horror"])
+def test_popular_genre_matches_case_insensitively(catalog, spelling):
+    assert catalog.genre(spelling) == "Horror"
+    pd.testing.assert_frame_equal(catalog.popular(spelling, n=5), catalog.popular("Horror", n=5))
+
+
+def test_unknown_genre_suggests_the_closest_and_lists_all(catalog):
+    with pytest.raises(UnknownGenreError) as caught:
+        catalog.popular("Horor")
+    message = str(caught.value)
+    assert message.startswith("Unknown genre 'Horor': it is not in the catalog. ")
+    assert "Did you mean 'Horror'?" in message
+    assert "The genres are: unknown, Action, Adventure, " in message and "Western." in message
+
+
+def test_unknown_genre_with_no_close_one_lists_all(catalog):
+    with pytest.raises(UnknownGenreError) as caught:
+        catalog.popular("Bollywood")
+    assert "Did you mean" not in str(caught.value)
+    assert "The genres are: unknown, Action" in str(caught.value)
+
+
+@pytest.mark.parametrize("call", ["popular", "top_rated", "search_titles"])
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [(1.5, "1.5 is a float"), (None, "None is a NoneType"), (True, "True is a bool")],
+)
+def test_n_that_is_not_a_whole_number_is_refused(catalog, call, n, shown):
+    args = {"popular": (), "top_rated": ("196",), "search_titles": ("star",)}[call]
+    with pytest.raises(InvalidParameterError) as caught:
+        getattr(catalog, call)(*args, n=n)
+    assert str(caught.value) == (
+        f"Invalid n for {call}(): {shown}; pass a whole number of rows, 0 or more."
+    )
+
+
+@pytest.mark.parametrize("call", ["popular", "top_rated", "search_titles"])
+def test_negative_n_is_refused_and_zero_gives_nothing(catalog, call):
+    args = {"popular": (), "top_rated": ("196",), "search_titles": ("star",)}[call]
+    with pytest.raises(InvalidParameterError, match=rf"Invalid n for {call}\(\): -1; it must be 0"):
+        getattr(catalog, call)(*args, n=-1)
+    assert len(getattr(catalog, call)(*args, n=0)) == 0
+    assert len(getattr(catalog, call)(*args, n=np.int64(2))) == 2
+
+
+def test_random_user_accepts_an_int_seed_like_numpy(catalog):
+    expected = catalog.user_ids[int(np.random.default_rng(3).integers(943))]
+    assert catalog.random_user(3) == expected
+    assert catalog.random_user(3) == expected  # a seed repeats the draw
+
+
+@pytest.mark.parametrize("rng", [-1, "3", True, 2.5])
+def test_random_user_refuses_what_is_not_a_generator_or_seed(catalog, rng):
+    with pytest.raises(InvalidParameterError) as caught:
+        catalog.random_user(rng)
+    assert str(caught.value).startswith(f"Invalid rng for random_user(): {rng!r}; pass a numpy")

@@ -12,10 +12,16 @@ Conventions:
 - "Numeric order" of ids: ids that are all digits sort by their value, before any other ids,
   which sort as text.
 - A film is "liked" by a rating above :data:`POPULAR_MIN_RATING` (3.5: four and five stars).
+- ``n`` (how many rows) is a whole number, 0 or more; 0 gives an empty answer. Anything else
+  (``1.5``, ``None``, ``True``, ``-1``) raises
+  :class:`~videorecs_widgets.errors.InvalidParameterError` (a ``ValueError``).
+- Genres match case-insensitively (``"horror"`` is ``"Horror"``); an unknown genre raises
+  :class:`UnknownGenreError` suggesting the closest ones.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,6 +33,7 @@ import pandas as pd
 from videorecs_widgets import movielens
 from videorecs_widgets.errors import (
     DataError,
+    InvalidParameterError,
     UnknownGenreError,
     UnknownItemError,
     UnknownUserError,
@@ -46,6 +53,19 @@ _FILM_COLUMNS = ["item_id", "title", "year", "genres"]
 def id_sort_key(value: str) -> tuple[int, int, str]:
     """Numeric ids by value first, then any other ids as text."""
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def _count(n: object, method: str) -> int:
+    """``n`` checked as a number of rows: a whole number, 0 or more."""
+    # bool is an int subclass: n=True would quietly mean one row.
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise InvalidParameterError(
+            f"Invalid n for {method}(): {n!r} is a {type(n).__name__}; "
+            "pass a whole number of rows, 0 or more."
+        )
+    if n < 0:
+        raise InvalidParameterError(f"Invalid n for {method}(): {n!r}; it must be 0 or more.")
+    return int(n)
 
 
 def _fold(text: str) -> str:
@@ -235,6 +255,7 @@ class Catalog:
             [p for p in self._all_by_popularity if self._liked[p] > 0], dtype=int
         )
         self._popular_by_genre: dict[str, np.ndarray] = {}
+        self._genre_by_fold: dict[str, str] = {g.casefold(): g for g in self.genres}
         genre_sets = [set(g) for g in movies["genres"]]
         for genre in self.genres:
             self._popular_by_genre[genre] = np.array(
@@ -310,19 +331,29 @@ class Catalog:
 
         Columns item_id, title, year, genres, count (ratings above 3.5). Ties: more ratings in
         all first, then numeric item id. Films with no rating above 3.5 are never listed, so a
-        small genre may give fewer than ``n`` rows. An unknown genre raises
-        :class:`UnknownGenreError`.
+        small genre may give fewer than ``n`` rows; ``n=0`` gives none. ``genre`` matches
+        case-insensitively; an unknown genre raises :class:`UnknownGenreError`.
         """
-        if n < 0:
-            raise ValueError(f"Invalid n: {n!r}; it must be 0 or more.")
-        if genre is None:
-            order = self._popular_order
-        elif genre in self._popular_by_genre:
-            order = self._popular_by_genre[genre]
-        else:
-            raise UnknownGenreError(genre)
+        n = _count(n, "popular")
+        order = self._popular_order if genre is None else self._popular_by_genre[self.genre(genre)]
         top = order[:n]
         return self._films(top, {"count": self._liked[top].astype("int64")})
+
+    def genre(self, name: str) -> str:
+        """The catalog's spelling of genre ``name``, matched case-insensitively.
+
+        ``"horror"`` -> ``"Horror"``. An unknown genre raises :class:`UnknownGenreError` whose
+        message suggests the closest genres and lists them all.
+        """
+        found = self._genre_by_fold.get(name.casefold()) if isinstance(name, str) else None
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(
+            name.casefold() if isinstance(name, str) else str(name), self._genre_by_fold, n=3
+        )
+        guess = ", ".join(repr(self._genre_by_fold[c]) for c in close)
+        hint = f"Did you mean {guess}? " if close else ""
+        raise UnknownGenreError(name, f"{hint}The genres are: {', '.join(self.genres)}.")
 
     def movie(self, item_id: str) -> dict[str, Any]:
         """One film as a dict: item_id, title, year (int or None), genres, poster_url, label."""
@@ -380,10 +411,11 @@ class Catalog:
 
         Case- and accent-insensitive substring match. Titles that start with the text come
         first; within each group, the most popular (most ratings above 3.5) first. Blank text
-        matches nothing.
+        (or ``n=0``) matches nothing.
         """
+        n = _count(n, "search_titles")
         needle = _fold(text.strip())
-        if not needle or n <= 0:
+        if not needle or n == 0:
             return []
         starts: list[str] = []
         contains: list[str] = []
@@ -403,10 +435,9 @@ class Catalog:
     def top_rated(self, user_id: str, n: int = 25) -> pd.DataFrame:
         """The user's ``n`` highest-rated films (item_id, title, year, genres, rating).
 
-        Equal ratings keep the data's original (file) order.
+        Equal ratings keep the data's original (file) order; ``n=0`` gives no rows.
         """
-        if n < 0:
-            raise ValueError(f"Invalid n: {n!r}; it must be 0 or more.")
+        n = _count(n, "top_rated")
         rows = self._rows_of(self._user(user_id))
         values = self._rating_values[rows]
         order = np.argsort(-values, kind="stable")[:n]
@@ -454,11 +485,22 @@ class Catalog:
             "n_ratings": len(self._rows_of(user)),
         }
 
-    def random_user(self, rng: np.random.Generator | None = None) -> str:
-        """A user id drawn uniformly; pass a seeded ``numpy.random.Generator`` to repeat draws."""
+    def random_user(self, rng: np.random.Generator | int | None = None) -> str:
+        """A user id drawn uniformly.
+
+        ``rng`` is what ``numpy.random.default_rng`` takes: a ``Generator`` (each call draws
+        the next user from it), an int seed (the same user every call with that seed) or
+        ``None`` (fresh randomness).
+        """
         if not self.user_ids:
             raise UnknownUserError("(any: the catalog has no users)")
-        rng = np.random.default_rng() if rng is None else rng
+        seed = isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0
+        if not (rng is None or seed or isinstance(rng, np.random.Generator)):
+            raise InvalidParameterError(
+                f"Invalid rng for random_user(): {rng!r}; pass a numpy.random.Generator, "
+                "a seed (a whole number, 0 or more) or None."
+            )
+        rng = np.random.default_rng(rng)
         return self.user_ids[int(rng.integers(len(self.user_ids)))]
 
     def next_user(self, user_id: str) -> str:
