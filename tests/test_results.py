@@ -145,7 +145,8 @@ def test_the_same_model_twice_in_one_comparison_is_asked_once(service, specs):
 
 # ---- failures become messages --------------------------------------------------------------
 
-def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs, caplog):
+def test_unknown_local_campaign_is_a_message_naming_the_workspace_and_how_to_build_it(
+        service, specs, caplog, lab_campaigns):
     with caplog.at_level(logging.WARNING, logger="videorecs_widgets"):
         result = service.recommend(specs["missing"], "196")
     record = caplog.records[-1]
@@ -153,8 +154,10 @@ def test_unknown_campaign_arn_is_a_message_naming_model_and_arn(service, specs, 
     assert issubclass(record.exc_info[0], ClientError)  # the full traceback goes to the log
     assert not result.ok and result.frame.empty
     assert result.error == (
-        f"Model 'Gone': campaign {specs['missing'].arn!r} was not found (Resource Arn "
-        f"{specs['missing'].arn} does not exist.). Check the ARN in the registry."
+        f"Model 'Gone': there is no campaign {specs['missing'].arn!r} in the embedded engine's "
+        f"workspace {str(lab_campaigns.workspace.resolve())!r}; build the models first "
+        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or check the workspace "
+        "path and the ARN in the registry."
     )
     assert service.calls == 1
     service.recommend(specs["missing"], "196")  # errors are not cached: asking again calls
@@ -246,4 +249,19 @@ def test_describe_reads_recipe_status_and_metrics(service, specs, lab_campaigns)
     assert info.metrics["precision_at_5"] == pytest.approx(metrics["precision_at_5"])
     assert 0 < info.metrics["precision_at_5"] < 1
     gone = service.describe(specs["missing"])
-    assert gone.recipe is None and "was not found" in gone.error
+    assert gone.recipe is None and gone.error.startswith(
+        f"Model 'Gone': there is no campaign {specs['missing'].arn!r} in the embedded engine's "
+        f"workspace {str(lab_campaigns.workspace.resolve())!r}; build the models first ")
+
+
+def test_unknown_local_campaign_through_given_clients_names_no_workspace(lab_campaigns, specs):
+    # Clients made by the caller: the service cannot know which workspace answered.
+    clients = personalize_clients("local", workspace=lab_campaigns.workspace)
+    service = ResultsService(lab_campaigns.catalog, clients_for=lambda _arn: clients)
+    assert service.recommend(specs["missing"], "196").error == (
+        f"Model 'Gone': there is no campaign {specs['missing'].arn!r} in the embedded engine's "
+        "workspace; build the models first (notebook 01, or "
+        "videorecs_widgets.lab.build_lab_models), or check the workspace path and the ARN in "
+        "the registry."
+    )
+    service.close()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -278,6 +279,20 @@ def not_active_message(spec: ModelSpec, status: str, failure_reason: str | None 
             f"not ACTIVE, so it cannot answer; {advice}.")
 
 
+def missing_local_message(spec: ModelSpec,
+                          workspace: str | os.PathLike[str] | None = None) -> str:
+    """The sentence for a local ARN the embedded engine does not have.
+
+    The ARN is usually right: the models were not built in this workspace yet (notebook 03
+    before 01), or the workspace path points elsewhere.
+    """
+    where = "" if workspace is None else f" {os.fspath(workspace)!r}"
+    return (f"Model {spec.name!r}: there is no {spec.resource_type} {spec.arn!r} in the "
+            f"embedded engine's workspace{where}; build the models first (notebook 01, or "
+            "videorecs_widgets.lab.build_lab_models), or check the workspace path and the ARN "
+            "in the registry.")
+
+
 def failure_message(
     exc: BaseException,
     spec: ModelSpec,
@@ -285,6 +300,7 @@ def failure_message(
     *,
     status: str | None = None,
     failure_reason: str | None = None,
+    workspace: str | os.PathLike[str] | None = None,
 ) -> str:
     """One sentence saying which model failed and why, for any exception a call can raise.
 
@@ -292,7 +308,8 @@ def failure_message(
     and ``failure_reason`` describe the model's campaign / recommender as the control plane
     saw it after the failure (the results service asks after a not-found, in-use or
     invalid-input error): when it is not ``ACTIVE``, that is the message, whatever code the
-    runtime answered with.
+    runtime answered with. ``workspace`` is the embedded engine's folder that serves local
+    ARNs (``None`` when unknown): a local model that is not found is named with it.
     """
     name = spec.name
     if isinstance(exc, UnknownUserError):
@@ -307,6 +324,8 @@ def failure_message(
         message = _short(error.get("Message", "") or str(exc))
         if status is not None and status != "ACTIVE":
             return not_active_message(spec, status, failure_reason)
+        if code == "ResourceNotFoundException" and spec.backend == "local":
+            return missing_local_message(spec, workspace)
         if code == "ResourceNotFoundException":
             return (f"Model {name!r}: {spec.resource_type} {spec.arn!r} was not found "
                     f"({message}). Check the ARN in the registry.")
@@ -375,6 +394,10 @@ class ResultsService:
         self.calls = 0
         self.control_calls = 0
         self._clients_for = clients_for or _default_clients_for(workspace)
+        # Messages name the engine's folder; with the caller's own clients it is unknown
+        # unless the caller also gave the workspace.
+        self._workspace = workspace
+        self._knows_workspace = clients_for is None or workspace is not None
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="videorecs-results"
         )
@@ -488,7 +511,7 @@ class ResultsService:
             try:
                 out[i] = future.result(timeout=self.timeout)
             except concurrent.futures.TimeoutError as exc:
-                out[i] = self._info(spec, error=failure_message(exc, spec, self.timeout))
+                out[i] = self._info(spec, error=self._message(exc, spec))
         return [info for info in out if info is not None]
 
     def _describe(self, spec: ModelSpec) -> ModelInfo:
@@ -513,7 +536,7 @@ class ResultsService:
                                    solution_version_arn=version_arn, metrics=metrics)
         except Exception as exc:  # every failure becomes a message; the log keeps the trace
             self._log_failure(exc, spec, "describing")
-            return self._info(spec, error=failure_message(exc, spec, self.timeout))
+            return self._info(spec, error=self._message(exc, spec))
         with self._lock:
             self._info_cache[(spec.name, spec.arn)] = info
         return info
@@ -531,7 +554,7 @@ class ResultsService:
                                    metrics=metrics)
         except Exception as exc:  # every failure becomes a message; the log keeps the trace
             self._log_failure(exc, spec, "describing")
-            return self._info(spec, error=failure_message(exc, spec, self.timeout))
+            return self._info(spec, error=self._message(exc, spec))
         with self._lock:
             self._use_cases[spec.arn] = use_case(recipe_arn)
             self._info_cache[(spec.name, spec.arn)] = info
@@ -676,11 +699,19 @@ class ResultsService:
                 and exc.response.get("Error", {}).get("Code") in _ASK_STATUS):
             status, reason = self._status(request.spec)
         message = (str(exc) if isinstance(exc, _WrongType)
-                   else failure_message(exc, request.spec, self.timeout, status=status,
-                                        failure_reason=reason))
+                   else self._message(exc, request.spec, status=status, failure_reason=reason))
         self._log_failure(exc, request.spec, f"a {request.kind} query")
         columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
         return Result(request.spec.name, _empty_frame(columns), message, request)
+
+    def _message(self, exc: BaseException, spec: ModelSpec, **state: Any) -> str:
+        """:func:`failure_message` with this service's timeout and engine workspace."""
+        workspace = None
+        if self._knows_workspace and spec.backend == "local":
+            from videorecs_widgets.local.store import resolve_workspace
+
+            workspace = resolve_workspace(self._workspace)
+        return failure_message(exc, spec, self.timeout, workspace=workspace, **state)
 
     @staticmethod
     def _log_failure(exc: BaseException, spec: ModelSpec, what: str) -> None:

@@ -125,8 +125,9 @@ def test_no_model_selected_makes_no_call(panel, svc):
 
 def test_a_deleted_campaign_shows_a_message_and_the_panel_stays_usable(panel, svc):
     panel.select_model("Ranking (deleted)")
-    assert panel.status.startswith("Model 1: Model 'Ranking (deleted)': campaign ")
-    assert "gone-campaign" in panel.status and "was not found" in panel.status
+    assert panel.status.startswith("Model 1: Model 'Ranking (deleted)': there is no campaign ")
+    assert "gone-campaign" in panel.status
+    assert "build the models first (notebook 01, or " in panel.status
     assert len(panel.popular) == 25  # the popular list is still shown
     panel.select_model("Personal Ranking")
     assert panel.status == "" and panel.results[0].ok

@@ -108,14 +108,17 @@ def test_genre_mix_compares_each_list_with_the_users_history(panel, catalog):
     assert panel.genre_mix.empty and panel._chart_image.layout.display == "none"
 
 
-def test_unknown_campaign_arn_is_reported_and_the_panel_stays_usable(panel, registry, service):
+def test_unknown_campaign_arn_is_reported_and_the_panel_stays_usable(panel, registry, service,
+                                                                    lab_campaigns):
     registry.add(ModelSpec("Gone", MISSING_ARN, "recommendations", 3))
     panel._models[1].set_state({"index": 3})
     assert panel.selected_models == (None, "Gone")
     assert service.calls == 1
     assert panel.status == (
-        f"Model 2: Model 'Gone': campaign {MISSING_ARN!r} was not found (Resource Arn "
-        f"{MISSING_ARN} does not exist.). Check the ARN in the registry."
+        f"Model 2: Model 'Gone': there is no campaign {MISSING_ARN!r} in the embedded engine's "
+        f"workspace {str(lab_campaigns.workspace.resolve())!r}; build the models first "
+        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or check the workspace "
+        "path and the ARN in the registry."
     )
     assert panel.results[1].error and panel.overlap is None
     panel._models[0].set_state({"index": 1})  # still usable: model 1 answers

@@ -67,7 +67,8 @@ def test_registry_change_shows_new_models_and_errors_without_runtime_calls(summa
     table = summary.table
     assert table["name"].tolist()[0] == "Gone"
     assert table["recipe"].iloc[0] is None and math.isnan(table["precision@5"].iloc[0])
-    assert summary.status.startswith(f"Model 'Gone': campaign {MISSING_ARN!r} was not found")
+    assert summary.status.startswith(
+        f"Model 'Gone': there is no campaign {MISSING_ARN!r} in the embedded engine's workspace ")
     assert service.calls == 0
     registry.remove("Gone")
     assert len(summary.table) == 4 and summary.status == ""
