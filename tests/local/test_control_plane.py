@@ -242,6 +242,66 @@ def test_create_dataset_import_job__missing_file(p, tmp_path):
         wait_until_active(p, _import(p, dataset, str(tmp_path / "nothing.csv")))
 
 
+def _failed_import(p, tmp_path, data: bytes) -> tuple[str, dict]:
+    _, _, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    with pytest.raises(ResourceFailedError) as excinfo:
+        wait_until_active(p, _import(p, dataset, str(path)))
+    job = p.describe_dataset_import_job(
+        datasetImportJobArn=ARN + "dataset-import-job/job")["datasetImportJob"]
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] in str(excinfo.value)
+    return str(path), job
+
+
+def test_create_dataset_import_job__byte_order_mark_on_header(p, tmp_path):
+    data = interactions().to_csv(index=False).encode("utf-8-sig")  # as Excel's "CSV UTF-8"
+    path, job = _failed_import(p, tmp_path, data)
+    assert job["failureReason"] == (
+        f"Data at {path!r} would be refused by Amazon Personalize: header, line 1: column "
+        "'\\ufeffUSER_ID' starts with a UTF-8 byte-order mark (\\ufeff), so Personalize does "
+        "not see USER_ID; save the file as UTF-8 without BOM.")
+
+
+def test_create_dataset_import_job__millisecond_timestamps(p, tmp_path):
+    frame = interactions()
+    frame["TIMESTAMP"] *= 1000
+    path, job = _failed_import(p, tmp_path, frame.to_csv(index=False).encode())
+    assert job["failureReason"] == (
+        f"Data at {path!r} would be refused by Amazon Personalize: TIMESTAMP, data row 1 "
+        "(line 2): '1600000000000', data row 2 (line 3): '1600000001000', data row 3 (line 4): "
+        "'1600000002000' and 1,197 more row(s): looks like milliseconds (above 1e11); "
+        "Personalize wants epoch seconds, so divide by 1000.")
+
+
+def test_create_dataset_import_job__header_case_is_not_significant(p, tmp_path):
+    # Personalize imports a `user_id` header (see importer.check_interactions); so does the engine.
+    _, group, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().rename(columns=str.lower).to_csv(path, index=False)
+    assert wait_until_active(p, _import(p, dataset, str(path)))["status"] == "ACTIVE"
+    assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
+
+
+def test_create_dataset_import_job__users_file_with_byte_order_mark(p, tmp_path):
+    schema = p.create_schema(name="users-schema", schema=json.dumps({
+        "type": "record", "name": "Users", "namespace": "com.amazonaws.personalize.schema",
+        "fields": [{"name": "USER_ID", "type": "string"},
+                   {"name": "AGE", "type": "int"}], "version": "1.0"}))["schemaArn"]
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    dataset = p.create_dataset(name="users", schemaArn=schema, datasetGroupArn=group,
+                               datasetType="USERS")["datasetArn"]
+    path = tmp_path / "users.csv"
+    path.write_bytes(b"\xef\xbb\xbfUSER_ID,AGE\n1,24\n2,53\n")
+    with pytest.raises(ResourceFailedError) as excinfo:
+        wait_until_active(p, _import(p, dataset, str(path)))
+    assert str(excinfo.value).endswith(
+        f"Data at {str(path)!r} would be refused by Amazon Personalize: header, line 1: column "
+        "'\\ufeffUSER_ID' starts with a UTF-8 byte-order mark (\\ufeff), so Personalize does "
+        "not see USER_ID; save the file as UTF-8 without BOM.")
+
+
 def test_create_dataset_import_job__s3_inside_mock_aws(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from videorecs_widgets.errors import EngineError
@@ -11,6 +12,7 @@ from videorecs_widgets.local.exceptions import InvalidInputException
 from videorecs_widgets.local.importer import (
     ImportFailed,
     SchemaField,
+    check_interactions,
     check_schema_for_dataset_type,
     load_csv,
     parse_schema,
@@ -62,6 +64,34 @@ def test_load_csv__empty_required_value():
 def test_load_csv__fraction_in_long_column():
     with pytest.raises(ImportFailed, match=r"column 'TIMESTAMP', row 2: '1.5' is not a long"):
         load_csv(b"USER_ID,ITEM_ID,TIMESTAMP\n1,2,1.5\n", FIELDS, "mem.csv")
+
+
+def test_load_csv__interactions_checked_beyond_the_schema():
+    data = b"\xef\xbb\xbfUSER_ID,ITEM_ID,TIMESTAMP\n1,10,100\n"
+    assert len(load_csv(data, FIELDS, "mem.csv")) == 1  # no dataset type: schema only
+    with pytest.raises(ImportFailed) as excinfo:
+        load_csv(data, FIELDS, "mem.csv", "INTERACTIONS")
+    assert str(excinfo.value) == (
+        "Data at 'mem.csv' would be refused by Amazon Personalize: header, line 1: column "
+        "'\\ufeffUSER_ID' starts with a UTF-8 byte-order mark (\\ufeff), so Personalize does "
+        "not see USER_ID; save the file as UTF-8 without BOM.")
+
+
+def test_check_interactions__case_forgiven_minimums_left_to_training():
+    frame = pd.DataFrame({"user_id": ["1"], "Item_Id": ["10"], "timestamp": ["881250949"]})
+    check_interactions(frame, "mem.csv")  # one row, lower-case names: an import accepts it
+
+
+def test_check_interactions__every_problem_named():
+    frame = pd.DataFrame({"USER_ID ": ["1", "2"], "ITEM_ID": ["10", "11"],
+                          "TIMESTAMP": ["881250949", "1997-12-04"]})
+    with pytest.raises(ImportFailed) as excinfo:
+        check_interactions(frame, "mem.csv")
+    assert str(excinfo.value) == (
+        "Data at 'mem.csv' would be refused by Amazon Personalize: header, line 1: column "
+        "'USER_ID ' should be named 'USER_ID' (Personalize column names are exact). "
+        "TIMESTAMP, data row 2 (line 3): '1997-12-04': a date, not epoch seconds; convert to "
+        "whole seconds since 1970-01-01 UTC.")
 
 
 def test_read_location__unsupported_scheme():

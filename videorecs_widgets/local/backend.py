@@ -424,7 +424,7 @@ class PersonalizeBackend(RuntimeOperations):
                 raise ImportFailed(f"The dataset {job.dataset_arn} no longer exists.")
             fields = parse_schema(schema.schema)
             frame = load_csv(read_location(job.data_location, s3_client=self.s3_client),
-                             fields, job.data_location)
+                             fields, job.data_location, dataset.dataset_type)
             if frame.empty:
                 raise ImportFailed(f"Data at {job.data_location!r} has a header but no rows.")
             path = self.store.data_path(dataset.arn)

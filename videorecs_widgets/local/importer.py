@@ -2,12 +2,15 @@
 
 Schemas are Personalize's Avro records. A file must have a header row whose columns are the
 schema's fields (case is ignored, the schema's spelling is kept); every value must fit its
-field's type. Problems become an :class:`ImportFailed` whose message is the job's
-``failureReason`` and names the column (and the row, counting the header as row 1).
+field's type. Interactions data must also pass what the service checks beyond the schema
+(:func:`check_interactions`: no byte-order mark on the header, epoch seconds, ...). Problems
+become an :class:`ImportFailed` whose message is the job's ``failureReason`` and names the
+column (and the row, counting the header as row 1).
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Callable
@@ -17,8 +20,9 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
-from videorecs_widgets.errors import EngineError
+from videorecs_widgets.errors import EngineError, InteractionsValidationError
 from videorecs_widgets.local.exceptions import InvalidInputException
+from videorecs_widgets.personalize_data import validate_interactions
 
 # The fields each dataset type must have, as the service requires.
 REQUIRED_FIELDS = {
@@ -118,12 +122,17 @@ def _read_s3(bucket: str, key: str, location: str, s3_client) -> bytes:
         raise ImportFailed(f"Reading data location {location!r} from S3 failed: {exc}.") from None
 
 
-def load_csv(data: bytes, fields: list[SchemaField], location: str) -> pd.DataFrame:
-    """Parse CSV bytes and check them against the schema; the columns get the schema's names."""
+def load_csv(data: bytes, fields: list[SchemaField], location: str,
+             dataset_type: str | None = None) -> pd.DataFrame:
+    """Parse CSV bytes and check them against the schema; the columns get the schema's names.
+
+    For an ``INTERACTIONS`` dataset the data must also pass :func:`check_interactions`.
+    """
     try:
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"Data at {location!r} is not a readable CSV file: {exc}.") from None
+    raw = frame
     by_upper = {f.name.upper(): f for f in fields}
     renames: dict[str, str] = {}
     for column in frame.columns:
@@ -146,7 +155,52 @@ def load_csv(data: bytes, fields: list[SchemaField], location: str) -> pd.DataFr
             out[field.name] = pd.Series([None] * len(frame), dtype=object)
             continue
         out[field.name] = _typed(frame[field.name], field, location)
+    bom = data.startswith(codecs.BOM_UTF8)
+    if dataset_type == "INTERACTIONS":
+        check_interactions(raw, location, bom=bom)
+    elif bom and dataset_type is not None:
+        # Items and users files have no validator; the mark hides their first column the same way.
+        first = "\ufeff" + str(raw.columns[0])
+        raise ImportFailed(
+            f"Data at {location!r} would be refused by Amazon Personalize: header, line 1: "
+            f"column {first!r} starts with a UTF-8 byte-order mark (\\ufeff), so Personalize "
+            f"does not see {first[1:]}; save the file as UTF-8 without BOM."
+        )
     return pd.DataFrame(out)
+
+
+def check_interactions(frame: pd.DataFrame, location: str, *, bom: bool = False) -> None:
+    """Refuse interactions data that Amazon Personalize refuses, in the validator's words.
+
+    ``frame`` is the file as read (text values, header as written; ``bom`` says whether the
+    bytes began with a UTF-8 byte-order mark, which pandas drops). The rules are those of
+    :func:`videorecs_widgets.personalize_data.validate_interactions` without the training
+    minimums (an import of 600 rows succeeds; training on them fails, see ``_training_data``).
+
+    What the Personalize Developer Guide says ("Data format guidelines", "Formatting your
+    input data"): the first row holds the column headers, not in quotation marks, and they must
+    map to the schema's fields; TIMESTAMP is Unix epoch time in seconds; a file with non-ASCII
+    characters must be UTF-8. It never makes the case of a header significant, and in
+    aws-samples/amazon-personalize-samples issue 17 the service team confirmed that a file whose
+    header says ``user_id`` imports, so the case of header names is ignored here, as by
+    :func:`load_csv`. A byte-order mark glued to the first header is not a case difference: the
+    column is then named ``"\\ufeffUSER_ID"``, which maps to no field (the symptom in that same
+    issue, a first column ``user_id`` reported missing, is what such a mark produces), so the
+    validator's BOM rule applies.
+    """
+    header = [str(c) for c in frame.columns]
+    if bom and header:
+        header[0] = "\ufeff" + header[0]
+    # Only the case of a required name is forgiven; anything else is shown as written.
+    required = REQUIRED_FIELDS["INTERACTIONS"]
+    header = [name.upper() if name.upper() in required else name for name in header]
+    try:
+        validate_interactions(frame.set_axis(header, axis=1), minimums=False)
+    except InteractionsValidationError as exc:
+        raise ImportFailed(
+            f"Data at {location!r} would be refused by Amazon Personalize: "
+            + " ".join(exc.problems)
+        ) from None
 
 
 def _typed(column: pd.Series, field: SchemaField, location: str) -> pd.Series:
