@@ -378,3 +378,46 @@ def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
     assert "line 5: sort_order 010 reads as the number 8 (a YAML 1.1 octal number)" in message
     path = write(tmp_path, "models:\n" + model(name="&a Recs") + model(name="*a"))
     assert "line 6: uses an alias (*a)" in refused(path)
+
+
+@pytest.mark.parametrize(
+    ("yaml_name", "name", "shown"),
+    [
+        ('"A\\0B"', "A\x00B", "'\\x00' at position 1"),
+        ('"A\\tB"', "A\tB", "'\\t' at position 1"),
+        ('"A\\nB\\e"', "A\nB\x1b", "'\\n' at position 1, '\\x1b' at position 3"),
+        ('"A\\LB"', "A\u2028B", "'\\u2028' at position 1"),
+    ],
+)
+def test_refuses_name_with_control_characters(tmp_path, yaml_name, name, shown):
+    path = write(tmp_path, "models:\n" + model(name=yaml_name))
+    assert refused(path) == (
+        f"Registry {path}, line 2: name {name!r} holds control character(s) {shown}; a name "
+        "must be one line of visible text."
+    )
+
+
+def test_modelspec_refuses_control_characters_but_takes_accents_and_emoji():
+    with pytest.raises(RegistryValidationError) as info:
+        ModelSpec("A\x00B", RECS, "recommendations", 1)
+    assert str(info.value) == (
+        "Invalid model 'A\\x00B': name 'A\\x00B' holds control character(s) '\\x00' at "
+        "position 1; a name must be one line of visible text."
+    )
+    assert ModelSpec("Café \U0001f600", RECS, "recommendations", 1).name == "Café \U0001f600"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999999", "2147483648", "-2147483649"])
+def test_refuses_sort_order_outside_32_bits(tmp_path, value):
+    path = write(tmp_path, "models:\n" + model(sort_order=value))
+    assert refused(path) == (
+        f"Registry {path}, line 5: sort_order {value} is outside -2147483648..2147483647 "
+        "(a 32-bit signed whole number)."
+    )
+
+
+def test_sort_order_32_bit_limits_accepted(tmp_path):
+    path = write(tmp_path, "models:\n" + model("A", sort_order="2147483647")
+                 + model("B", LOCAL + "b", sort_order="-2147483648"))
+    orders = [(m.name, m.sort_order) for m in ModelRegistry(path).models]
+    assert orders == [("B", -2147483648), ("A", 2147483647)]

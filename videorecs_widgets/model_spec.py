@@ -8,6 +8,7 @@ registry file is held to (:func:`spec_problems`), so no code path can hold a mod
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 
 from videorecs_widgets.errors import RegistryValidationError
@@ -22,6 +23,13 @@ REQUIRED_FIELDS: tuple[str, ...] = ("name", "arn", "type", "sort_order")
 
 MAX_NAME_LENGTH = 64  # the original Django model's CharField(max_length=64)
 MAX_ARN_LENGTH = 256  # the original's CharField(max_length=256), also Personalize's own limit
+# sort_order is a 32-bit signed whole number, as the original Django model's IntegerField.
+MIN_SORT_ORDER = -(2**31)
+MAX_SORT_ORDER = 2**31 - 1
+# Characters a name may not hold: controls (NUL, tab, newline, ESC, DEL, C1), line and paragraph
+# separators, and lone surrogates (UTF-8 cannot write them). A name is one line of visible text
+# in drop-downs, tables and models.yaml.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 # Personalize resource ARNs: arn:PARTITION:personalize:REGION:ACCOUNT:campaign|recommender/NAME.
 # Campaign and recommender names follow the service's pattern [a-zA-Z0-9][a-zA-Z0-9\-_]*, at most
@@ -79,6 +87,11 @@ def type_problem(value: object) -> str | None:
     return f"type {value!r} is not one of {', '.join(MODEL_TYPES)}"
 
 
+def _bad_characters(text: str) -> list[tuple[int, str]]:
+    """(position, character) of each character a name may not hold."""
+    return [(i, c) for i, c in enumerate(text) if unicodedata.category(c) in _BAD_NAME_CATEGORIES]
+
+
 def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
     """Every rule a model's field values break, as ``(field, sentence)`` pairs.
 
@@ -108,6 +121,13 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
             problems.append(
                 ("name", f"name {name!r} has {len(name)} characters, more than {MAX_NAME_LENGTH}")
             )
+        elif bad := _bad_characters(name):
+            where = ", ".join(f"{c!r} at position {i}" for i, c in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            problems.append(
+                ("name", f"name {name!r} holds control character(s) {where}{more}; a name must "
+                 "be one line of visible text")
+            )
 
     arn = values.get("arn")
     if arn is not None:
@@ -136,6 +156,11 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
         problems.append(
             ("sort_order", f"sort_order {sort_order!r} is a {type(sort_order).__name__}, "
              "not a whole number")
+        )
+    elif sort_order is not None and not MIN_SORT_ORDER <= sort_order <= MAX_SORT_ORDER:
+        problems.append(
+            ("sort_order", f"sort_order {sort_order!r} is outside {MIN_SORT_ORDER}.."
+             f"{MAX_SORT_ORDER} (a 32-bit signed whole number)")
         )
 
     description = values.get("description")
