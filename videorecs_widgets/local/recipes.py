@@ -15,6 +15,19 @@ counting ``window_decay ** (d - 1)``, the later item weighted ``forward_weight``
 by popularity and cut to the ``neighbours`` best per item. A user's score for an item is the
 sum of their history items' rows, the newest weighted 1 and each older one ``history_decay``
 times the next (the recency weighting that lifts it above plain ALS / EASE, see benchmarks/).
+Defaults, chosen on the lab data: window 20, window_decay 0.95, forward_weight 2,
+history_decay 0.85, neighbours 400, popularity_damping 0.5 (pair counts divided by
+``(pop_i * pop_j) ** 0.5``). The -v2 names share the v1 models.
+
+SIMS: how many users interacted with both items (each user counts once), pairs met by fewer
+than ``min_cointeraction_count`` (2) users dropped, divided by
+``(pop_i * pop_j) ** popularity_discount_factor`` (0.5, i.e. cosine), top 200 per item.
+aws-similar-items also blends in the genre Jaccard similarity (``metadata_weight`` 0.2) when
+the items data set has a GENRES column.
+
+Unknown ids: a user without training history gets the most popular items
+(:meth:`TrainedModel.recommend_is_cold`); an unknown or isolated item's similar items are the
+most popular items; a ranking puts items the model never saw last, in input order, score 0.
 
 Models are deterministic: ``seed`` selects the evaluation split (see :mod:`.split`) and seeds
 the one ``numpy.random.Generator`` any randomised step would draw from.
