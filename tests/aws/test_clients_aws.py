@@ -15,8 +15,9 @@ from videorecs_widgets.clients import (
     backend_for_arn,
     clients_for_arn,
     personalize_clients,
+    wait_until_active,
 )
-from videorecs_widgets.errors import InvalidParameterError
+from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError
 
 
 class _Body:
@@ -131,3 +132,30 @@ def test_no_region_anywhere_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(InvalidParameterError, match="no region"):
         personalize_clients("aws")
+
+
+def test_waiting_on_an_aws_campaign_reports_each_status_until_active(aws_clients):
+    aws = aws_clients("eu-west-1")
+    campaign = arn("eu-west-1", "campaign", "lab-recs-campaign")
+    version = arn("eu-west-1", "solution", "lab-recs/0a1b2c3d")
+    for status in ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"):
+        aws.control.add_response("describe_campaign", {"campaign": {
+            "campaignArn": campaign, "solutionVersionArn": version, "status": status}},
+            {"campaignArn": campaign})
+    seen = []
+    described = wait_until_active(aws.personalize, campaign, poll=0.0,
+                                  progress=lambda _arn, status, _s: seen.append(status))
+    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    assert described["solutionVersionArn"] == version
+
+
+def test_waiting_on_a_failed_import_job_raises_with_its_failure_reason(aws_clients):
+    aws = aws_clients("eu-west-1")
+    job = arn("eu-west-1", "dataset-import-job", "personalize-recs-import")
+    reason = ("Insufficient privileges for accessing data in S3. Please look at "
+              "https://docs.aws.amazon.com/personalize/latest/dg/getting-started.html")
+    aws.control.add_response("describe_dataset_import_job", {"datasetImportJob": {
+        "datasetImportJobArn": job, "status": "CREATE FAILED", "failureReason": reason}})
+    with pytest.raises(ResourceFailedError, match="ended CREATE FAILED after") as caught:
+        wait_until_active(aws.personalize, job, poll=0.0)
+    assert reason in str(caught.value)
