@@ -337,3 +337,21 @@ def test_similar_items_blends_genres_when_items_have_them(synthetic):
     # without an items data set the blend has nothing to use: same lists as aws-sims
     plain = train(RECIPE_PREFIX + "aws-similar-items", synthetic)
     assert plain.similar_items("item0", 10) == sims.similar_items("item0", 10)
+
+
+def test_lab_popularity_metrics_match_a_count_by_hand(lab):
+    # popularity-count's metrics follow from counting alone, so pandas can recompute them.
+    from videorecs_widgets.local.split import personalize_split
+
+    split = personalize_split(lab, seed=3)
+    counts = split.train["ITEM_ID"].value_counts()
+    ranked = sorted(counts.index, key=lambda item: (-counts[item], item))
+    hits_at_10 = []
+    for user in split.test_users:
+        seen = set(split.inputs[user])
+        top10 = [item for item in ranked if item not in seen][:10]
+        hits_at_10.append(len(set(top10) & set(split.truth[user])) / 10)
+    result = evaluate(RECIPE_PREFIX + "aws-popularity-count", lab, seed=3)
+    assert len(split.test_users) == 94  # round(942 / 10)
+    assert result["precision_at_10"] == pytest.approx(sum(hits_at_10) / len(hits_at_10))
+    assert 0.0 < result["precision_at_10"] < 0.1
