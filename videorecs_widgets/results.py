@@ -175,11 +175,12 @@ SUMMARY_TYPE_ORDER = (RECOMMENDATIONS, PERSONAL_RANKING, SIMILAR_ITEMS)
 def summary_table(infos: Sequence[ModelInfo], decimals: int = SUMMARY_DECIMALS) -> pd.DataFrame:
     """One row per model: name, type, recipe, status, then :data:`SUMMARY_METRICS` rounded
     (not truncated, as the original app did) to ``decimals`` places; NaN where a model has no
-    such metric."""
+    such metric. The status is ``"error"`` for a model that could not be described."""
     rows = []
     for info in infos:
+        status = info.status or ("error" if info.error else None)
         row: dict[str, Any] = {"name": info.name, "type": info.type,
-                               "recipe": info.recipe, "status": info.status}
+                               "recipe": info.recipe, "status": status}
         for label, key in SUMMARY_METRICS:
             value = info.metrics.get(key)
             row[label] = math.nan if value is None else round(float(value), decimals)

@@ -67,6 +67,11 @@ def test_registry_change_shows_new_models_and_errors_without_runtime_calls(summa
     table = summary.table
     assert table["name"].tolist()[0] == "Gone"
     assert table["recipe"].iloc[0] is None and math.isnan(table["precision@5"].iloc[0])
+    # the table says what its HTML says: a model that could not be described is an error
+    assert table["status"].iloc[0] == "error"
+    assert "<td style='padding:2px 8px'>Gone</td><td style='padding:2px 8px'>recommendations" \
+           "</td><td style='padding:2px 8px'>—</td><td style='padding:2px 8px'>error</td>" \
+        in summary.html
     assert summary.status.startswith(
         f"Model 'Gone': there is no campaign {MISSING_ARN!r} in the embedded engine's workspace ")
     assert service.calls == 0

@@ -202,7 +202,7 @@ class ModelSummary:
         body = []
         for info, row in zip(self._infos, self._table.to_dict("records"), strict=True):
             cells = [info.name, TYPE_LABELS.get(info.type, info.type),
-                     info.recipe or "—", info.status or ("error" if info.error else "—")]
+                     info.recipe or "—", row["status"] or "—"]
             tds = "".join(f"<td style='padding:2px 8px'>{html.escape(str(c))}</td>"
                           for c in cells)
             for label, _ in METRICS:
