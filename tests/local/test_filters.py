@@ -67,7 +67,7 @@ def test_apply_filter__include_then_exclude_in_order():
 def test_apply_filter__numeric_and_not_in():
     assert _apply("INCLUDE ItemID WHERE Items.YEAR < 1990")[1] == {"2", "3"}
     assert _apply('INCLUDE ItemID WHERE Items.GENRES NOT IN ("Comedy")')[1] == {"2", "4"}
-    assert _apply("EXCLUDE ItemID WHERE Items.YEAR > $Y", {"Y": "1990"})[0] == {"1", "4"}
+    assert _apply("EXCLUDE ItemID WHERE Items.YEAR > $Y", {"Y": '"1990"'})[0] == {"1", "4"}
 
 
 def test_apply_filter__exclude_without_value_is_skipped():
@@ -79,11 +79,29 @@ def test_apply_filter__include_without_value():
         _apply("INCLUDE ItemID WHERE Items.GENRES IN ($G)", {})
 
 
-def test_parse_filter_value__quoted_and_plain():
+def test_parse_filter_value__quoted():
     assert parse_filter_value("G", '"Comedy","Film-Noir"') == ["Comedy", "Film-Noir"]
-    assert parse_filter_value("Y", "1990") == ["1990"]
-    with pytest.raises(InvalidInputException, match=r"Filter value for \$G is ''"):
-        parse_filter_value("G", "")
+    assert parse_filter_value("G", ' "Comedy" , "Film-Noir" ') == ["Comedy", "Film-Noir"]
+    assert parse_filter_value("T", '"Say \\"Hi\\", please"') == ['Say "Hi", please']
+    assert parse_filter_value("Y", '"1990"') == ["1990"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "example"),
+    [
+        ("Horror", '"Horror"'),
+        ("Comedy, Drama", '"Comedy","Drama"'),
+        ('"Comedy",Drama', '"Comedy","Drama"'),
+        ("1990", '"1990"'),
+        ("", '"Comedy","Drama"'),
+    ],
+)
+def test_parse_filter_value__unquoted_refused(raw, example):
+    with pytest.raises(InvalidInputException) as excinfo:
+        parse_filter_value("G", raw)
+    assert excinfo.value.message == (
+        f"Filter value for $G is {raw!r}: Amazon Personalize wants each value in double quotes, "
+        f"several separated by commas; pass {example!r}.")
 
 
 @pytest.mark.parametrize(
@@ -160,3 +178,93 @@ def test_create_filter__field_not_in_items_schema(tmp_path):
     with pytest.raises(ClientError) as excinfo:
         p.describe_filter(filterArn=arn)
     assert excinfo.value.response["Error"]["Message"] == f"Resource Arn {arn} does not exist."
+
+
+# -- filterValues through the runtime API --------------------------------------------------------
+
+def _schema(name: str, fields: list[dict]) -> str:
+    return json.dumps({"type": "record", "name": name,
+                       "namespace": "com.amazonaws.personalize.schema", "fields": fields,
+                       "version": "1.0"})
+
+
+@pytest.fixture
+def genre_campaign(tmp_path):
+    """A popularity campaign over 40 items (even ones Horror, odd ones Comedy), 60 users."""
+    p, runtime = personalize_clients("local", workspace=tmp_path / "ws")
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    files = {
+        "Interactions": pd.DataFrame(
+            [(f"u{u}", f"i{(u + k) % 40}", 1_600_000_000 + 100 * u + k)
+             for u in range(60) for k in range(20)],
+            columns=["USER_ID", "ITEM_ID", "TIMESTAMP"]),
+        "Items": pd.DataFrame({"ITEM_ID": [f"i{i}" for i in range(40)],
+                               "GENRES": ["Horror" if i % 2 == 0 else "Comedy"
+                                          for i in range(40)]}),
+    }
+    fields = {
+        "Interactions": [{"name": "USER_ID", "type": "string"},
+                         {"name": "ITEM_ID", "type": "string"},
+                         {"name": "TIMESTAMP", "type": "long"}],
+        "Items": [{"name": "ITEM_ID", "type": "string"},
+                  {"name": "GENRES", "type": "string", "categorical": True}],
+    }
+    for kind, frame in files.items():
+        schema = p.create_schema(name=kind, schema=_schema(kind, fields[kind]))["schemaArn"]
+        dataset = p.create_dataset(name=kind, schemaArn=schema, datasetGroupArn=group,
+                                   datasetType=kind)["datasetArn"]
+        path = tmp_path / f"{kind}.csv"
+        frame.to_csv(path, index=False)
+        wait_until_active(p, p.create_dataset_import_job(
+            jobName=kind, datasetArn=dataset,
+            dataSource={"dataLocation": str(path)})["datasetImportJobArn"])
+    solution = p.create_solution(name="pop", datasetGroupArn=group,
+                                 recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
+                                 )["solutionArn"]
+    version = wait_until_active(p, p.create_solution_version(
+        solutionArn=solution)["solutionVersionArn"])["solutionVersionArn"]
+    campaign = wait_until_active(p, p.create_campaign(
+        name="c", solutionVersionArn=version)["campaignArn"])["campaignArn"]
+    filters = {
+        action: wait_until_active(p, p.create_filter(
+            name=action.lower(), datasetGroupArn=group,
+            filterExpression=f"{action} ItemID WHERE Items.GENRES IN ($GENRE)")["filterArn"],
+        )["filterArn"]
+        for action in ("INCLUDE", "EXCLUDE")
+    }
+    return runtime, campaign, filters
+
+
+def test_get_recommendations__quoted_filter_values(genre_campaign):
+    runtime, campaign, filters = genre_campaign
+    horror = {f"i{i}" for i in range(0, 40, 2)}
+    included = [e["itemId"] for e in runtime.get_recommendations(
+        campaignArn=campaign, userId="u1", filterArn=filters["INCLUDE"],
+        filterValues={"GENRE": '"Horror"'})["itemList"]]
+    assert included and set(included) <= horror
+    both = [e["itemId"] for e in runtime.get_recommendations(
+        campaignArn=campaign, userId="u1", filterArn=filters["INCLUDE"],
+        filterValues={"GENRE": '"Horror","Comedy"'}, numResults=40)["itemList"]]
+    assert set(both) - horror and set(both) & horror
+    excluded = [e["itemId"] for e in runtime.get_recommendations(
+        campaignArn=campaign, userId="u1", filterArn=filters["EXCLUDE"],
+        filterValues={"GENRE": '"Horror"'})["itemList"]]
+    assert excluded and not set(excluded) & horror
+
+
+@pytest.mark.parametrize(("action", "raw", "example"), [
+    ("INCLUDE", "Horror", '"Horror"'),
+    ("INCLUDE", "Horror,Comedy", '"Horror","Comedy"'),
+    ("EXCLUDE", "Horror", '"Horror"'),
+])
+def test_get_recommendations__unquoted_filter_values(genre_campaign, action, raw, example):
+    runtime, campaign, filters = genre_campaign
+    with pytest.raises(ClientError) as excinfo:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1",
+                                    filterArn=filters[action], filterValues={"GENRE": raw})
+    error = excinfo.value.response["Error"]
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInputException",
+        f"Filter value for $GENRE is {raw!r}: Amazon Personalize wants each value in double "
+        f"quotes, several separated by commas; pass {example!r}.")

@@ -15,7 +15,8 @@ several values joined with "|" (like GENRES) matches ``IN`` when any of its valu
 
 Blocks apply one after the other: INCLUDE keeps only the items that match, EXCLUDE drops them.
 As the service documents, a block whose ``$PARAM`` has no value in ``filterValues`` is skipped
-when it EXCLUDEs, and is an error when it INCLUDEs.
+when it EXCLUDEs, and is an error when it INCLUDEs. Each ``filterValues`` entry holds its values
+in double quotes, comma-separated (``'"Horror","Comedy"'``); an unquoted one is refused.
 """
 
 from __future__ import annotations
@@ -236,18 +237,29 @@ def parse_filter_expression(expression: str) -> FilterExpression:
     return _Parser(expression).parse()
 
 
+# A filterValues entry: one or more values, each in double quotes (a quote inside escaped as
+# \"), separated by commas. The Personalize Developer Guide writes every value that way and
+# shows no other form: "GENRES": "\"horror\",\"comedy\",\"drama\"" in the batch
+# input of "Filtering batch recommendations", "\"value1\",\"value2\",\"value3\"" for
+# filterValues in the SDK examples of "Promoting items in recommendations". An unquoted value
+# (a number too) is refused here rather than guessed at, so what works locally works on AWS.
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_FILTER_VALUE = re.compile(rf"\s*{_QUOTED}\s*(?:,\s*{_QUOTED}\s*)*")
+
+
 def parse_filter_value(name: str, raw: str) -> list[str]:
-    """A filterValues entry (``"\\"Comedy\\",\\"Drama\\""``) as a list of values."""
-    values = [m.group(1).replace('\\"', '"') for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', raw)]
-    if values:
-        return values
-    values = [part.strip() for part in raw.split(",") if part.strip()]
-    if not values:
+    """A filterValues entry (``"\\"Comedy\\",\\"Drama\\""``) as a list of values.
+
+    InvalidInputException when a value is not in double quotes, with the quoted form to pass.
+    """
+    if _FILTER_VALUE.fullmatch(raw) is None:
+        parts = [part.strip().strip('"') for part in raw.split(",") if part.strip()]
+        example = ",".join(f'"{part}"' for part in parts) or '"Comedy","Drama"'
         raise InvalidInputException(
-            f"Filter value for ${name} is {raw!r}: give one or more quoted values, "
-            'for example "\\"Comedy\\",\\"Drama\\"".'
+            f"Filter value for ${name} is {raw!r}: Amazon Personalize wants each value in "
+            f"double quotes, several separated by commas; pass {example!r}."
         )
-    return values
+    return [m.group(0)[1:-1].replace('\\"', '"') for m in re.finditer(_QUOTED, raw)]
 
 
 class ItemIndex:

@@ -131,6 +131,8 @@ class RuntimeOperations:
                 f"Filter values {unknown!r} do not appear in the filter expression "
                 f"{resource.filter_expression!r}."
             )
+        for name, raw in (filter_values or {}).items():  # also those of skipped EXCLUDE blocks
+            filter_lang.parse_filter_value(name, raw)
         index_key = ("items", id(items))
         index = self._derived.get(index_key)
         if index is None or index[0] is not items:
