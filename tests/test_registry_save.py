@@ -180,6 +180,23 @@ def test_add_same_arn_and_type_warns(path):
     assert len(registry.warnings) == 1
 
 
+def test_same_arn_pair_warns_once_though_an_edit_rewords_it(path):
+    with path.open("a", encoding="utf-8") as f:
+        f.write("  - name: Recs copy\n    arn: " + RECS.arn
+                + "\n    type: recommendations\n    sort_order: 2\n")
+    with pytest.warns(DuplicateModelWarning) as caught:
+        registry = ModelRegistry(path)
+    assert len(caught) == 1 and ", line 14: models 'Recs' (line 5) and 'Recs copy'" in str(
+        caught[0].message)
+    # After an edit the pair is described without file lines: the same slip, so no second
+    # warning (warnings are errors in this test run).
+    registry.update("Recs copy", sort_order=3)
+    assert registry.warnings == [
+        f"Registry {path}: models 'Recs' and 'Recs copy' have the same ARN {RECS.arn!r} and "
+        "type 'recommendations'; both will show the same results"
+    ]
+
+
 def test_edits_with_save_false_wait_for_save(path):
     registry = ModelRegistry(path)
     before = path.read_bytes()

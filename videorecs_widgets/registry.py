@@ -74,6 +74,7 @@ from videorecs_widgets.registry_file import (
     ParsedFile,
     parse,
     render,
+    same_target_pairs,
     same_target_warnings,
     sort_key,
 )
@@ -120,7 +121,10 @@ class ModelRegistry:
         self.warnings: list[str] = []
         self._lock = threading.RLock()
         self._observers: list[Observer] = []
-        self._warned: set[str] = set()
+        # Pairs already warned about, as (names, ARN, type): a pair is described with file lines
+        # after a load and without them after an edit, but is one slip, told once.
+        self._warned: set[tuple[frozenset[str], str, str]] = set()
+        self._warning_keys: list[tuple[frozenset[str], str, str]] = []
         fingerprint, parsed = self._read()
         self._fingerprint: _Fingerprint | None = fingerprint
         self._header: str | None = parsed.header
@@ -129,7 +133,7 @@ class ModelRegistry:
         # Unsaved renames, old name -> new name: renaming a model that the file's other editor
         # removed is a conflict, not a coincidence of two removals.
         self._renames: dict[str, str] = {}
-        self._set_warnings(parsed.warnings)
+        self._set_warnings(parsed.specs, parsed.warnings)
         self._emit_warnings()
 
     def __repr__(self) -> str:
@@ -355,7 +359,7 @@ class ModelRegistry:
                 # the edit and the file stay in step
                 self._specs, self._renames = before, renames_before
                 raise
-        self._set_warnings(same_target_warnings(self.models, str(self.path)))
+        self._set_warnings(self.models)
         self._notify_if_changed(before)
 
     def _save_locked(self) -> None:
@@ -412,17 +416,22 @@ class ModelRegistry:
             old: new for old, new in self._renames.items()
             if old in self._base and self._specs.get(old) != self._base.get(old)
         }
-        self._set_warnings(same_target_warnings(self.models, str(self.path)))
+        self._set_warnings(self.models)
 
-    def _set_warnings(self, found: list[str]) -> None:
-        self.warnings = list(found)
+    def _set_warnings(self, specs: list[ModelSpec], found: list[str] | None = None) -> None:
+        """Describe the same-target pairs of ``specs`` (``found``: as the file parser did)."""
+        self.warnings = list(found if found is not None
+                             else same_target_warnings(specs, str(self.path)))
+        self._warning_keys = [
+            (frozenset({a.name, b.name}), b.arn, b.type) for a, b in same_target_pairs(specs)
+        ]
 
     def _emit_warnings(self) -> None:
         # Only once the registry and the file agree: with warnings turned into errors this
         # raises, and must not interrupt a save half-way.
-        for sentence in self.warnings:
-            if sentence not in self._warned:
-                self._warned.add(sentence)
+        for key, sentence in zip(self._warning_keys, self.warnings, strict=True):
+            if key not in self._warned:
+                self._warned.add(key)
                 warnings.warn(sentence, DuplicateModelWarning, stacklevel=4)
 
     def _notify_if_changed(self, before: dict[str, ModelSpec]) -> bool:

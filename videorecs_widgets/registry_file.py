@@ -126,18 +126,25 @@ def parse(text: str, source: str) -> ParsedFile:
     return parsed
 
 
+def same_target_pairs(specs: list[ModelSpec]) -> list[tuple[ModelSpec, ModelSpec]]:
+    """``(earlier, later)`` for each model that repeats an earlier model's ARN and type."""
+    first: dict[tuple[str, str], ModelSpec] = {}
+    pairs: list[tuple[ModelSpec, ModelSpec]] = []
+    for spec in specs:
+        earlier = first.setdefault((spec.arn, spec.type), spec)
+        if earlier is not spec:
+            pairs.append((earlier, spec))
+    return pairs
+
+
 def same_target_warnings(
     specs: list[ModelSpec], source: str, lines: dict[str, int] | None = None
 ) -> list[str]:
     """One sentence per model that repeats an earlier model's ARN and type (allowed, but the
     panels would show the same results twice, which is usually a copy-and-paste slip)."""
     lines = lines or {}
-    first: dict[tuple[str, str], ModelSpec] = {}
     found: list[str] = []
-    for spec in specs:
-        earlier = first.setdefault((spec.arn, spec.type), spec)
-        if earlier is spec:
-            continue
+    for earlier, spec in same_target_pairs(specs):
         where = f", line {lines[spec.name]}" if spec.name in lines else ""
         earlier_where = f" (line {lines[earlier.name]})" if earlier.name in lines else ""
         found.append(
