@@ -98,6 +98,47 @@ def test_models_errors_exit_2_with_message(tmp_path, registry_file, capsys):
         capsys.readouterr().err)
 
 
+def test_models_update_without_fields_is_an_error_naming_them(registry_file, capsys):
+    before = registry_file.read_bytes()
+    assert main(["models", "update", "--file", str(registry_file), "Most Popular"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"videorecs-widgets models: Nothing to update in model 'Most Popular' of "
+        f"{registry_file}: give at least one of --new-name, --arn, --type, --sort-order, "
+        "--description.\n"
+    )
+    assert registry_file.read_bytes() == before
+
+
+def test_models_update_of_unknown_model_says_so_first(registry_file, capsys):
+    assert main(["models", "update", "--file", str(registry_file), "Nope"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: No model named 'Nope' in {registry_file}.\n"
+    )
+
+
+def test_models_same_arn_warning_is_printed_once_as_a_plain_line(registry_file, capsys):
+    arn = "arn:aws:personalize:local:000000000000:campaign/personalize-lab-recs-campaign"
+    twin = f"Registry {registry_file}: models 'Personal Recommendations' and 'Twin' have the same"
+    assert main(["models", "add", "--file", str(registry_file), "--no-check", "Twin", arn,
+                 "recommendations"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"warning: {twin} ARN {arn!r} and type 'recommendations'; both will show the "
+                   "same results"]
+
+    # listing, then an edit that keeps the pair: still one line each time, no Python form
+    assert main(["models", "list", "--file", str(registry_file)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"warning: Registry {registry_file}, line ")
+    assert "and 'Twin' have the same ARN" in err[0]
+    assert main(["models", "update", "--file", str(registry_file), "Twin", "--sort-order",
+                 "9"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("have the same ARN") == 1
+    assert "DuplicateModelWarning" not in err
+
+
 def test_models_check_reports_each_model_and_exit_code(lab_campaigns, tmp_path, capsys):
     path = tmp_path / "models.yaml"
     c = lab_campaigns.campaigns

@@ -9,12 +9,26 @@ its service first, as ``registry.add(spec, check_with=...)`` does; ``--no-check`
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.model_spec import MODEL_TYPES
+
+Command = Callable[[argparse.Namespace], int]
+
+# update's options, and the ModelSpec field each one changes
+_UPDATE_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("new_name", "--new-name", "name"),
+    ("arn", "--arn", "arn"),
+    ("type", "--type", "type"),
+    ("sort_order", "--sort-order", "sort_order"),
+    ("description", "--description", "description"),
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("list", help="print the models in the registry's order")
     common(p)
     p.add_argument("--type", choices=MODEL_TYPES, default=None, help="only this type")
-    p.set_defaults(func=_cmd_list)
+    p.set_defaults(func=_warnings_as_lines(_cmd_list))
 
     p = actions.add_parser("add", help="add a model (checked against its service first)")
     common(p)
@@ -47,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--description", default=None)
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="do not ask the service whether the recipe fits the type")
-    p.set_defaults(func=_cmd_add)
+    p.set_defaults(func=_warnings_as_lines(_cmd_add))
 
     p = actions.add_parser("update", help="change fields of a model")
     common(p)
@@ -60,28 +74,53 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--description", default=None, help="new description ('' removes it)")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="do not ask the service when the ARN or type changes")
-    p.set_defaults(func=_cmd_update)
+    p.set_defaults(func=_warnings_as_lines(_cmd_update))
 
     p = actions.add_parser("remove", help="remove a model")
     common(p)
     p.add_argument("name")
-    p.set_defaults(func=_cmd_remove)
+    p.set_defaults(func=_warnings_as_lines(_cmd_remove))
 
     p = actions.add_parser("check", help="ask the service about each model: status, recipe, "
                                          "and whether the recipe fits the type")
     common(p)
     service(p)
     p.add_argument("names", nargs="*", help="only these models (default: all)")
-    p.set_defaults(func=_cmd_check)
+    p.set_defaults(func=_warnings_as_lines(_cmd_check))
+
+
+def _warnings_as_lines(command: Command) -> Command:
+    """Run ``command`` printing each DuplicateModelWarning once, as ``warning: ...`` on stderr.
+
+    The registry issues them as Python warnings (for notebooks); a shell user wants the
+    sentence alone, not Python's "file:line: DuplicateModelWarning:" form with a source line.
+    """
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from videorecs_widgets.registry import DuplicateModelWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DuplicateModelWarning)  # the registry says each once
+            python_way = warnings.showwarning
+
+            def show(message: Warning | str, category: type[Warning], *rest: Any,
+                     **kwargs: Any) -> None:
+                if issubclass(category, DuplicateModelWarning):
+                    print(f"warning: {message}", file=sys.stderr)
+                else:
+                    python_way(message, category, *rest, **kwargs)
+
+            warnings.showwarning = show
+            return command(args)
+
+    return run
 
 
 def _registry(args: argparse.Namespace) -> Any:
     from videorecs_widgets.registry import ModelRegistry
 
-    registry = ModelRegistry(args.file)
-    for warning in registry.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return registry
+    return ModelRegistry(args.file)
 
 
 def _clients_for(args: argparse.Namespace) -> Callable[[str], Any]:
@@ -121,13 +160,20 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 def _cmd_update(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    changes: dict[str, Any] = {}
-    for option, field in (("new_name", "name"), ("arn", "arn"), ("type", "type"),
-                          ("sort_order", "sort_order")):
-        if getattr(args, option) is not None:
-            changes[field] = getattr(args, option)
-    if args.description is not None:
-        changes["description"] = args.description or None
+    registry.get(args.name)  # an unknown model is the first thing to tell
+    changes: dict[str, Any] = {
+        field: getattr(args, option)
+        for option, _, field in _UPDATE_OPTIONS
+        if getattr(args, option) is not None
+    }
+    if not changes:
+        options = ", ".join(flag for _, flag, _ in _UPDATE_OPTIONS)
+        raise InvalidParameterError(
+            f"Nothing to update in model {args.name!r} of {args.file}: give at least one of "
+            f"{options}."
+        )
+    if "description" in changes:
+        changes["description"] = changes["description"] or None  # '' removes it
     check = args.check and ("arn" in changes or "type" in changes)
     new = registry.update(args.name, check_with=_clients_for(args) if check else None, **changes)
     print(f"Updated {new.name!r} in {args.file}.")
