@@ -250,7 +250,8 @@ def overlap(first: Sequence[Any], second: Sequence[Any], p: float = 0.9) -> Over
     return Overlap(shared, jaccard, rbo)
 
 
-def _empty_frame(columns: Sequence[str] = RESULT_COLUMNS) -> pd.DataFrame:
+def empty_frame(columns: Sequence[str] = RESULT_COLUMNS) -> pd.DataFrame:
+    """A result frame with no films: ``columns`` with their usual dtypes (Int64, Float64)."""
     frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     for column in ("rank", "year", "rated", "input_rank", "moved"):
         if column in frame:
@@ -703,7 +704,7 @@ class ResultsService:
                    else self._message(exc, request.spec, status=status, failure_reason=reason))
         self._log_failure(exc, request.spec, f"a {request.kind} query")
         columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
-        return Result(request.spec.name, _empty_frame(columns), message, request)
+        return Result(request.spec.name, empty_frame(columns), message, request)
 
     def _message(self, exc: BaseException, spec: ModelSpec, **state: Any) -> str:
         """:func:`failure_message` with this service's timeout and engine workspace."""
@@ -736,7 +737,7 @@ class ResultsService:
             scores = [scores[i] for i in keep]
         columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
         if not ids:
-            return _empty_frame(columns)
+            return empty_frame(columns)
         films = self._films(ids)
         ratings = (self.catalog.ratings_of(request.user_id)
                    if request.user_id is not None else {})

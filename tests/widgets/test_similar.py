@@ -7,7 +7,7 @@ import pytest
 from videorecs_widgets.errors import UnknownItemError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.registry import ModelRegistry
-from videorecs_widgets.results import ResultsService
+from videorecs_widgets.results import RESULT_COLUMNS, ResultsService
 from videorecs_widgets.widgets.similar import SimilarItemsPanel
 
 
@@ -165,3 +165,18 @@ def test_a_title_with_markup_is_shown_as_text(lab_campaigns, reg):
     assert "<script>" not in panel.html + panel._header.value
     assert panel.search("alert") == ['<script>alert("x")</script> & Co']  # plain text option
     service.close()
+
+
+def test_shown_keeps_its_columns_when_the_model_fails_or_none_is_chosen(panel, reg, svc,
+                                                                         lab_campaigns):
+    # Notebook 03 run before 01: ``shown[["rank", "title", "year"]]`` must still work.
+    assert list(panel.shown.columns) == list(RESULT_COLUMNS) and panel.shown.empty
+    missing = "arn:aws:personalize:local:000000000000:campaign/no-such-sims"
+    reg.add(ModelSpec("Gone", missing, "similar-items", 2))
+    panel.select_model("Gone")
+    assert svc.calls == 1 and panel.shown.empty
+    assert list(panel.shown.columns) == list(RESULT_COLUMNS)
+    assert panel.shown[["rank", "title", "year"]].empty
+    assert panel.grid.message == panel.results[0].error
+    assert panel.status == f"Model 1: {panel.results[0].error}"
+    assert panel.status.startswith(f"Model 1: Model 'Gone': there is no campaign {missing!r} ")

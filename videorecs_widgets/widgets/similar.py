@@ -25,7 +25,13 @@ import ipywidgets as widgets
 import pandas as pd
 
 from videorecs_widgets.errors import UnknownItemError
-from videorecs_widgets.results import PERSONAL_RANKING, SIMILAR_ITEMS, Result, ResultsService
+from videorecs_widgets.results import (
+    PERSONAL_RANKING,
+    SIMILAR_ITEMS,
+    Result,
+    ResultsService,
+    empty_frame,
+)
 from videorecs_widgets.widgets.cards import FilmGrid, card_html
 from videorecs_widgets.widgets.controls import (
     NO_MODEL,
@@ -175,7 +181,8 @@ class SimilarItemsPanel:
 
     @property
     def shown(self) -> pd.DataFrame:
-        """The films shown, in the order shown (empty when there are none)."""
+        """The films shown, in the order shown: a result frame (see
+        :mod:`videorecs_widgets.results`), with its columns even when no film is shown."""
         return self._grid.frame
 
     @property
@@ -333,7 +340,7 @@ class SimilarItemsPanel:
         if name is None or similar is None:
             self._similar = self._ranked = None
             self._header.value = f"<b>Model 1</b>: {html.escape(NO_MODEL)}"
-            self._grid.clear()
+            self._grid.show(empty_frame())  # no films, but the columns code reads
             if self.status_line.kind == "error":
                 self.status_line.clear()
             return
@@ -342,7 +349,7 @@ class SimilarItemsPanel:
         errors = []
         if similar.error:
             errors.append(f"Model 1: {similar.error}")
-            self._grid.clear(similar.error)
+            self._grid.show(similar.frame, message=similar.error)  # empty, with its columns
         elif self._ranked is not None and self._ranked.error:
             errors.append(f"Ordering: {self._ranked.error}")
             self._grid.show(similar.frame, message="Shown as returned: " + self._ranked.error)
