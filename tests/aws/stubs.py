@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,17 @@ class PassThroughStubber(Stubber):
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 
 
-def _fill(value: Any, values: dict[str, str]) -> Any:
+def _fill(value: Any, values: dict[str, str], key: str = "") -> Any:
     if isinstance(value, str):
         if value == "${ANY}":
             return ANY
+        if key.endswith("DateTime"):  # botocore parses timestamps into datetimes
+            return datetime.fromisoformat(value)
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
     if isinstance(value, list):
         return [_fill(v, values) for v in value]
     if isinstance(value, dict):
-        return {k: _fill(v, values) for k, v in value.items()}
+        return {k: _fill(v, values, k) for k, v in value.items()}
     return value
 
 

@@ -32,21 +32,21 @@ SOLUTIONS = ["personalize-lab-recs", "personalize-lab-sims", "personalize-lab-ra
              "personalize-lab-popularity"]
 
 
-def _setup_cell() -> nbformat.NotebookNode:
+def _setup_cell(fixture: str) -> nbformat.NotebookNode:
     values = {"REGION": REGION, "ACCOUNT": ACCOUNT, "BUCKET": BUCKET, "ROLE_ARN": ROLE_ARN,
               "SAMPLE_USER": SAMPLE_USER}
     source = (
         "# Test set-up, not part of the lab: moto and botocore Stubbers answer the AWS calls.\n"
         "import runpy\n"
         f"_stubs = runpy.run_path({str(HERE / 'stubs.py')!r})\n"
-        f"_aws_test = _stubs['start_notebook_stubs']({str(HERE / 'notebook01_calls.json')!r}, "
+        f"_aws_test = _stubs['start_notebook_stubs']({str(HERE / fixture)!r}, "
         f"{values!r})\n"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["test-setup"]})
 
 
-@pytest.fixture(scope="module")
-def aws_run(tmp_path_factory):
+def _run(tmp: Path, fixture: str, clean_up: bool):
+    """Notebook 01 with BACKEND "aws", the set-up cell first and the report cell last."""
     # Module scope: the fake environment of conftest is per test, so set it here as well.
     mp = pytest.MonkeyPatch()
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -56,15 +56,14 @@ def aws_run(tmp_path_factory):
                         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                         "AWS_EC2_METADATA_DISABLED": "true"}.items():
         mp.setenv(name, value)
-    tmp = tmp_path_factory.mktemp("aws-notebook")
     nb = nbformat.read(project_root() / "notebooks" / "01_build_models.ipynb", as_version=4)
-    nb.cells.insert(0, _setup_cell())
+    nb.cells.insert(0, _setup_cell(fixture))
     nb.cells.append(nbformat.v4.new_code_cell("_aws_test.report()"))
     source = tmp / "01_build_models.ipynb"
     nbformat.write(nb, source)
     parameters = {"BACKEND": "aws", "REGION": REGION, "BUCKET": BUCKET,
                   "LAB_DATA_DIR": str(tmp / "lab-data"), "WORKSPACE": str(tmp / "unused"),
-                  "SAMPLE_USER": SAMPLE_USER, "CLEAN_UP": True}
+                  "SAMPLE_USER": SAMPLE_USER, "CLEAN_UP": clean_up}
     try:
         run = execute_notebook(source, tmp / "out.ipynb", parameters=parameters,
                                cwd=project_root() / "notebooks", timeout=300)
@@ -73,6 +72,19 @@ def aws_run(tmp_path_factory):
     text = _text(run.notebook.cells[-1])
     report = json.loads(text.split(REPORT_MARKER, 1)[1])
     return run.notebook, report, tmp / "lab-data"
+
+
+@pytest.fixture(scope="module")
+def aws_run(tmp_path_factory):
+    """A first run on a fresh account, cleaning up at the end."""
+    return _run(tmp_path_factory.mktemp("aws-notebook"), "notebook01_calls.json", True)
+
+
+@pytest.fixture(scope="module")
+def aws_rerun(tmp_path_factory):
+    """A second run that finds every Personalize resource in place and keeps it."""
+    return _run(tmp_path_factory.mktemp("aws-notebook-rerun"), "notebook01_rerun_calls.json",
+                False)
 
 
 def _text(cell) -> str:
@@ -185,3 +197,23 @@ def test_clean_up_deletes_campaigns_then_solutions_then_dataset_then_group(aws_r
     assert names[first_solution_delete - 5:first_solution_delete] == (
         ["DescribeCampaign"] * 4 + ["ListFilters"])
     assert "Deleted 10 resources." in _text(_cell(nb, "delete_dataset_group_resources("))
+
+
+def test_a_second_run_reuses_every_resource_and_keeps_them(aws_rerun):
+    nb, report, _ = aws_rerun
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:60]
+    names = [n for n, _ in _calls(report)]
+    # moto's schemas start empty in each kernel; every Personalize resource is found instead
+    assert [n for n in names if n.startswith(("Create", "Delete"))] == ["CreateSchema"]
+    assert report["pending"] == {"personalize": 0, "runtime": 0}
+    # the newest ACTIVE version of each solution is scored, not an older or a failed one
+    scored = [p["solutionVersionArn"].rsplit(":", 1)[1] for n, p in _calls(report)
+              if n == "GetSolutionMetrics"]
+    assert scored == ["solution/personalize-lab-recs/4f2a9c10",
+                      "solution/personalize-lab-sims/7be31d42",
+                      "solution/personalize-lab-rank/19c0e8f3",
+                      "solution/personalize-lab-popularity/d6a7b254"]
+    assert "Kept everything (CLEAN_UP is False)." in _text(
+        _cell(nb, "delete_dataset_group_resources("))
