@@ -92,15 +92,22 @@ class RegistryConflictError(RegistryError):
 
 
 class UnknownModelError(RegistryError, KeyError):
-    """No model of that name in the registry."""
+    """No model of that name in the registry (of ``model_type``, when one was asked for)."""
 
-    def __init__(self, name: object, source: str = "the registry") -> None:
+    def __init__(self, name: object, source: str = "the registry", *,
+                 model_type: str | None = None, available: tuple[str, ...] = ()) -> None:
         self.name = name
         self.source = source
+        self.model_type = model_type
+        self.available = tuple(available)  # the models of that type, to pick from instead
         super().__init__(name)
 
     def __str__(self) -> str:
-        return f"No model named {self.name!r} in {self.source}."
+        if self.model_type is None:
+            return f"No model named {self.name!r} in {self.source}."
+        listed = ", ".join(repr(n) for n in self.available) or "none"
+        return (f"No model named {self.name!r} of type {self.model_type} in {self.source} "
+                f"(models of that type: {listed}).")
 
 
 class EngineError(VideorecsError):
