@@ -342,3 +342,66 @@ def test_default_data_dir_is_the_checkout_data_folder(monkeypatch):
 
 def test_load_accepts_the_parent_of_ml100k(ml100k_dir):
     assert len(movielens.load(ml100k_dir.parent).movies) == 1_682
+
+
+# --- what a folder lacks, and where a bad line is --------------------------------------------
+
+
+def test_fetch_source_without_u_item_names_the_missing_file(real, tmp_path, no_network):
+    src = write_grouplens(real, tmp_path / "src")
+    (src / "u.item").unlink()
+    with pytest.raises(DataError) as caught:
+        movielens.fetch(data_dir=tmp_path / "data", source=src)
+    assert str(caught.value) == (
+        f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: {str(src)!r} lacks "
+        "u.item (it has u.data, u.user; the GroupLens set is u.data, u.item, u.user)."
+    )
+    assert not (tmp_path / "data" / "ml-100k").exists()
+
+
+def test_fetch_source_with_a_bad_line_names_folder_file_and_line(real, tmp_path, no_network):
+    src = write_grouplens(real, tmp_path / "src")
+    (src / "u.user").write_text("1|24|M\n", encoding="ascii")
+    with pytest.raises(DataError) as caught:
+        movielens.fetch(data_dir=tmp_path / "data", source=src)
+    assert str(caught.value) == (
+        f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: u.user, line 1: "
+        "3 field(s), expected 5 (user, age, gender, occupation, zip): '1|24|M'"
+    )
+    assert leftovers(tmp_path / "data") == []
+
+
+def test_fetch_source_with_nothing_of_either_set(tmp_path, no_network):
+    src = tmp_path / "src"
+    src.mkdir()
+    with pytest.raises(DataError) as caught:
+        movielens.fetch(data_dir=tmp_path / "data", source=src)
+    assert str(caught.value) == (
+        f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: {str(src)!r} holds "
+        "none of the file sets u.data, u.item, u.user / ml-100k.inter, ml-100k.item, "
+        "ml-100k.user."
+    )
+
+
+def test_load_partial_folder_names_what_it_lacks(tmp_path):
+    folder = tmp_path / "ml-100k"
+    folder.mkdir()
+    (folder / "ml-100k.inter").write_text("user_id:token\titem_id:token\n", encoding="ascii")
+    with pytest.raises(DataError) as caught:
+        movielens.load(folder)
+    assert str(caught.value).startswith(
+        f"Cannot load MovieLens 100k: {str(folder)!r} lacks ml-100k.item, ml-100k.user (it has "
+        "ml-100k.inter; the recbole wheel's set is ml-100k.inter, ml-100k.item, ml-100k.user); "
+        "run `videorecs-widgets fetch-data`"
+    )
+
+
+def test_load_bad_line_names_the_folder(real, tmp_path):
+    folder = write_grouplens(real, tmp_path / "gl")
+    (folder / "u.data").write_text("196\t242\tthree\t881250949\n", encoding="ascii")
+    with pytest.raises(DataError) as caught:
+        movielens.load(folder)
+    assert str(caught.value) == (
+        f"Cannot load MovieLens 100k from {str(folder)!r}: u.data, line 1: rating 'three' is "
+        "not a whole number."
+    )

@@ -101,6 +101,7 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     "grouplens": ("u.data", "u.item", "u.user"),
     "recbole": ("ml-100k.inter", "ml-100k.item", "ml-100k.user"),
 }
+_LAYOUT_NAMES = {"grouplens": "GroupLens", "recbole": "recbole wheel's"}
 # Extra GroupLens files worth keeping when they come with a source (licence text, lists).
 _GROUPLENS_EXTRAS = ("README", "u.genre", "u.occupation", "u.info")
 
@@ -183,7 +184,15 @@ def fetch(
             return target
         if source is not None:
             src = Path(source).expanduser()
-            _install(base, target, lambda stage: _copy_from_folder(src, stage), f"folder {src}")
+            try:
+                folder, layout = _source_files(src)
+                _install(base, target, lambda stage: _copy_files(folder, layout, stage),
+                         f"folder {folder}")
+            except DataError as exc:
+                # The reader names the file and line; the folder it came from is said here.
+                raise DataError(
+                    f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: {exc}"
+                ) from exc
             return target
 
         failures: list[str] = []
@@ -213,7 +222,10 @@ def _install(
     try:
         stage.chmod(0o755)  # mkdtemp makes it private; the data is not
         filler(stage)
-        data = load(stage)
+        layout = detect_layout(stage)
+        if layout is None:
+            raise DataError(f"the files lack {_missing_text(stage)}.")
+        data = _read_folder(stage, layout)
         verify(data)
         _write_marker(stage, data, description)
         old = None
@@ -245,19 +257,48 @@ def _lock(base: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _copy_from_folder(src: Path, stage: Path) -> None:
+def _source_files(src: Path) -> tuple[Path, str]:
+    """The folder holding a full file set (``src`` or its ml-100k/) and its layout."""
     if not src.is_dir():
-        raise DataError(f"Source folder {str(src)!r} does not exist or is not a folder.")
-    layout = detect_layout(src)
-    if layout is None and detect_layout(src / DATASET_DIRNAME) is not None:
-        src = src / DATASET_DIRNAME
-        layout = detect_layout(src)
-    if layout is None:
-        names = " / ".join(", ".join(files) for files in LAYOUTS.values())
-        raise DataError(f"Source folder {str(src)!r} holds none of the file sets {names}.")
+        raise DataError("it does not exist or is not a folder.")  # the caller names it
+    for folder in (src, src / DATASET_DIRNAME):
+        layout = detect_layout(folder)
+        if layout is not None:
+            return folder, layout
+    raise DataError(_lacking(src, src / DATASET_DIRNAME) + ".")
+
+
+def _copy_files(folder: Path, layout: str, stage: Path) -> None:
     for name in LAYOUTS[layout] + (_GROUPLENS_EXTRAS if layout == "grouplens" else ()):
-        if (src / name).is_file():
-            shutil.copyfile(src / name, stage / name)
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, stage / name)
+
+
+def _closest_set(folder: Path) -> tuple[str, list[str], list[str]]:
+    """(layout, files present, files missing) of the layout with the most files in ``folder``."""
+    best = ("grouplens", [], list(LAYOUTS["grouplens"]))
+    for layout, files in LAYOUTS.items():
+        present = [name for name in files if (folder / name).is_file()]
+        if len(present) > len(best[1]):
+            best = (layout, present, [name for name in files if name not in present])
+    return best
+
+
+def _lacking(*folders: Path) -> str:
+    """What is missing, said of whichever of ``folders`` holds the most of a file set."""
+    folder = max(folders, key=lambda f: len(_closest_set(f)[1]))  # ties: the first
+    if not _closest_set(folder)[1]:
+        names = " / ".join(", ".join(files) for files in LAYOUTS.values())
+        return f"{str(folders[0])!r} holds none of the file sets {names}"
+    return f"{str(folder)!r} lacks {_missing_text(folder)}"
+
+
+def _missing_text(folder: Path) -> str:
+    """``"u.item (it has u.data, u.user; the GroupLens set is u.data, u.item, u.user)"``."""
+    layout, present, missing = _closest_set(folder)
+    has = f"it has {', '.join(present)}; " if present else ""
+    return (f"{', '.join(missing)} ({has}the {_LAYOUT_NAMES[layout]} set is "
+            f"{', '.join(LAYOUTS[layout])})")
 
 
 def _fill_from_grouplens(stage: Path) -> None:
@@ -428,10 +469,19 @@ def load(data_dir: str | os.PathLike[str] | None = None) -> MovieLensData:
     folder = _dataset_dir(data_dir)
     layout = detect_layout(folder)
     if layout is None:
+        given = Path(data_dir).expanduser() if data_dir is not None else folder
         raise DataError(
-            f"No MovieLens 100k files in {str(folder)!r}; run `videorecs-widgets fetch-data` "
-            "(or videorecs_widgets.movielens.fetch()) first."
+            f"Cannot load MovieLens 100k: {_lacking(folder, given)}; run `videorecs-widgets "
+            "fetch-data` (or videorecs_widgets.movielens.fetch()) first."
         )
+    try:
+        return _read_folder(folder, layout)
+    except DataError as exc:
+        raise DataError(f"Cannot load MovieLens 100k from {str(folder)!r}: {exc}") from exc
+
+
+def _read_folder(folder: Path, layout: str) -> MovieLensData:
+    """The three frames of ``folder``; errors name the file and line, not the folder."""
     rfile, ifile, ufile = LAYOUTS[layout]
     return MovieLensData(
         movies=read_items(folder / ifile),
