@@ -405,3 +405,16 @@ def test_load_bad_line_names_the_folder(real, tmp_path):
         f"Cannot load MovieLens 100k from {str(folder)!r}: u.data, line 1: rating 'three' is "
         "not a whole number."
     )
+
+
+def test_cli_fetch_data_missing_u_item_exits_2_naming_it(real, tmp_path, no_network, capsys):
+    from videorecs_widgets.cli import main
+
+    src = write_grouplens(real, tmp_path / "src")
+    (src / "u.item").unlink()
+    assert main(["fetch-data", "--data-dir", str(tmp_path / "data"), "--source", str(src)]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets fetch-data: Cannot fetch MovieLens 100k from the source folder "
+        f"{str(src)!r}: {str(src)!r} lacks u.item (it has u.data, u.user; the GroupLens set is "
+        "u.data, u.item, u.user).\n"
+    )
