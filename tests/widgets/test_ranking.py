@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from videorecs_widgets.catalog import UnknownGenreError
+from videorecs_widgets.errors import UnknownModelError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import ResultsService
@@ -171,3 +172,13 @@ def test_a_title_with_markup_is_shown_as_text(lab_campaigns, reg):
     assert panel.html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # both lists
     assert "<script>" not in panel.html
     service.close()
+
+
+def test_select_model_of_another_type_raises_unknown_model_error(panel, reg, svc):
+    with pytest.raises(UnknownModelError) as info:
+        panel.select_model("Similar Items")
+    assert str(info.value) == (
+        f"No model named 'Similar Items' of type personal-ranking in {reg.path} (models of "
+        "that type: 'Personal Ranking', 'Ranking (deleted)')."
+    )
+    assert panel.selected_models == (None,) and svc.calls == 0

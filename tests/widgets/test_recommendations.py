@@ -7,6 +7,7 @@ import math
 import pytest
 
 from videorecs_widgets.catalog import Catalog
+from videorecs_widgets.errors import UnknownModelError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.results import ResultsService, overlap
 from videorecs_widgets.widgets.controls import NO_MODEL
@@ -168,3 +169,20 @@ def test_a_script_title_is_shown_as_text(lab_campaigns, registry):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in panel.html
     panel.close()
     service.close()
+
+
+def test_unknown_model_names_raise_unknown_model_error_listing_the_models(panel, registry,
+                                                                          service):
+    panel.select_models("Most Popular")
+    with pytest.raises(UnknownModelError) as info:
+        panel.select_models("Personal Recommendations", "Nope")
+    assert str(info.value) == (
+        f"No model named 'Nope' of type recommendations in {registry.path} (models of that "
+        "type: 'Personal Recommendations', 'Most Popular')."
+    )
+    assert info.value.name == "Nope" and info.value.model_type == "recommendations"
+    # nothing changed: the choice is checked before either drop-down moves
+    assert panel.selected_models == ("Most Popular", None) and service.calls == 1
+    with pytest.raises(UnknownModelError, match=r"^No model named 'Similar Items' of type "
+                                                r"recommendations in "):
+        panel.select_models("Similar Items")  # a model of another type

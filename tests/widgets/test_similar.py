@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from videorecs_widgets.errors import UnknownItemError
+from videorecs_widgets.errors import UnknownItemError, UnknownModelError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import RESULT_COLUMNS, ResultsService
@@ -180,3 +180,29 @@ def test_shown_keeps_its_columns_when_the_model_fails_or_none_is_chosen(panel, r
     assert panel.grid.message == panel.results[0].error
     assert panel.status == f"Model 1: {panel.results[0].error}"
     assert panel.status.startswith(f"Model 1: Model 'Gone': there is no campaign {missing!r} ")
+
+
+def test_set_ordering_takes_what_ordering_options_lists_or_a_model_name(panel, reg, svc):
+    panel.select_model("Similar Items")
+    panel.set_ordering(panel.ordering_options[-1])  # the label shown in the drop-down
+    assert panel.ordering == "Personal Ranking" and svc.calls == 2
+    panel.set_ordering(panel.ordering_options[0])  # "as returned (most popular)"
+    assert panel.ordering is None
+    panel.set_ordering("Personal Ranking")  # the model's name, as select_model takes
+    assert panel.ordering == "Personal Ranking" and svc.calls == 2  # the answer was cached
+
+
+def test_unknown_model_names_raise_unknown_model_error(panel, reg, svc):
+    with pytest.raises(UnknownModelError) as info:
+        panel.select_model("Personal Ranking")
+    assert str(info.value) == (
+        f"No model named 'Personal Ranking' of type similar-items in {reg.path} (models of "
+        "that type: 'Similar Items')."
+    )
+    with pytest.raises(UnknownModelError) as info:
+        panel.set_ordering("Nope")
+    assert str(info.value) == (
+        f"No model named 'Nope' of type personal-ranking in {reg.path} (models of that "
+        "type: 'Personal Ranking')."
+    )
+    assert panel.selected_models == (None, None) and svc.calls == 0

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from videorecs_widgets.errors import UnknownModelError
+
 if TYPE_CHECKING:
     from videorecs_widgets.registry import ModelRegistry
 
@@ -38,6 +40,24 @@ def model_dropdown(
         options=model_options(registry, model_type), value=NO_MODEL_VALUE,
         description=description, layout=widgets.Layout(width=width),
     )
+
+
+def model_value(
+    dropdown: widgets.Dropdown, registry: ModelRegistry, model_type: str, name: str | None
+) -> str:
+    """The value that makes ``dropdown`` (a model drop-down of ``model_type``) show ``name``
+    (``None``: "no model selected").
+
+    Raises :class:`~videorecs_widgets.errors.UnknownModelError`, naming the models the
+    drop-down offers, when ``name`` is not one of them (unknown, or of another type).
+    """
+    if name is None or name == NO_MODEL_VALUE:
+        return NO_MODEL_VALUE
+    offered = tuple(value for _, value in dropdown.options if value != NO_MODEL_VALUE)
+    if name not in offered:
+        raise UnknownModelError(name, str(registry.path), model_type=model_type,
+                                available=offered)
+    return name
 
 
 def chosen(dropdown: widgets.Dropdown) -> str | None:

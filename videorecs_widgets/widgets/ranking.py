@@ -30,6 +30,7 @@ from videorecs_widgets.widgets.controls import (
     chosen,
     model_dropdown,
     model_options,
+    model_value,
     paused,
     set_model_options,
 )
@@ -198,8 +199,12 @@ class PersonalRankingPanel:
         self._genre.value = self._genre_value(genre)
 
     def select_model(self, name: str | None) -> None:
-        """Choose Model 1 by name (``None``: no model), as the drop-down does."""
-        self._model.value = name or NO_MODEL_VALUE
+        """Choose Model 1 by name (``None``: no model), as the drop-down does.
+
+        Raises :class:`~videorecs_widgets.errors.UnknownModelError` for a name that is not a
+        personal-ranking model of the registry.
+        """
+        self._model.value = model_value(self._model, self.registry, PERSONAL_RANKING, name)
 
     def clear_models(self) -> None:
         """Set Model 1 to "no model selected" (no runtime call)."""

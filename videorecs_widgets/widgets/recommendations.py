@@ -37,6 +37,7 @@ from videorecs_widgets.widgets.controls import (
     chosen,
     model_dropdown,
     model_options,
+    model_value,
     paused,
     set_model_options,
 )
@@ -237,10 +238,16 @@ class RecommendationsPanel:
     # ---- public actions -------------------------------------------------------------------
 
     def select_models(self, model1: str | None, model2: str | None = None) -> None:
-        """Choose both models at once (one call per model not already cached)."""
+        """Choose both models at once by name (one call per model not already cached).
+
+        Raises :class:`~videorecs_widgets.errors.UnknownModelError` for a name that is not a
+        recommendations model of the registry; neither choice changes then.
+        """
+        values = [model_value(dropdown, self.registry, RECOMMENDATIONS, name)
+                  for dropdown, name in zip(self._models, (model1, model2), strict=True)]
         with self._paused():
-            self._models[0].value = model1 or NO_MODEL_VALUE
-            self._models[1].value = model2 or NO_MODEL_VALUE
+            for dropdown, value in zip(self._models, values, strict=True):
+                dropdown.value = value
         self.status_line.run(self._update_results, _SLOTS, busy=self._busy_text(_SLOTS))
 
     def clear_models(self) -> None:

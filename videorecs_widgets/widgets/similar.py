@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from videorecs_widgets.errors import UnknownItemError
+from videorecs_widgets.errors import UnknownItemError, UnknownModelError
 from videorecs_widgets.results import (
     PERSONAL_RANKING,
     SIMILAR_ITEMS,
@@ -39,6 +39,7 @@ from videorecs_widgets.widgets.controls import (
     chosen,
     model_dropdown,
     model_options,
+    model_value,
     paused,
     set_model_options,
 )
@@ -161,7 +162,8 @@ class SimilarItemsPanel:
 
     @property
     def ordering_options(self) -> list[str]:
-        """The Ordering drop-down's labels, "as returned (most popular)" first."""
+        """The Ordering drop-down's labels, "as returned (most popular)" first; each is
+        accepted by :meth:`set_ordering`."""
         return [label for label, _ in self._ordering.options]
 
     @property
@@ -214,12 +216,29 @@ class SimilarItemsPanel:
         self._update_results(similar=True)
 
     def select_model(self, name: str | None) -> None:
-        """Choose Model 1 by name (``None``: no model), as the drop-down does."""
-        self._model.value = name or NO_MODEL_VALUE
+        """Choose Model 1 by name (``None``: no model), as the drop-down does.
 
-    def set_ordering(self, ranking_model: str | None) -> None:
-        """Order by ``ranking_model`` (``None``: as returned), as the drop-down does."""
-        self._ordering.value = ranking_model or AS_RETURNED_VALUE
+        Raises :class:`~videorecs_widgets.errors.UnknownModelError` for a name that is not a
+        similar-items model of the registry.
+        """
+        self._model.value = model_value(self._model, self.registry, SIMILAR_ITEMS, name)
+
+    def set_ordering(self, ordering: str | None) -> None:
+        """Order as the drop-down does: by a ranking model's name, or by one of the labels
+        :attr:`ordering_options` lists (``None``: as returned).
+
+        Raises :class:`~videorecs_widgets.errors.UnknownModelError` for anything else.
+        """
+        labels = dict(self._ordering.options)  # label -> value ("" for as returned)
+        models = tuple(v for v in labels.values() if v != AS_RETURNED_VALUE)
+        if ordering is None or ordering == AS_RETURNED_VALUE or ordering in models:
+            value = ordering or AS_RETURNED_VALUE
+        elif ordering in labels:
+            value = labels[ordering]
+        else:
+            raise UnknownModelError(ordering, str(self.registry.path),
+                                    model_type=PERSONAL_RANKING, available=models)
+        self._ordering.value = value
 
     def search(self, text: str) -> list[str]:
         """Type ``text`` in the search box; returns the film labels it offers."""
