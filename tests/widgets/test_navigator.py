@@ -47,6 +47,20 @@ def test_unknown_id_is_said_to_be_unknown_and_nothing_moves(catalog):
     assert nav.current_user == "943" and seen == ["943"] and nav.status == ""
 
 
+def test_clearing_the_id_box_or_retyping_the_current_user_clears_the_unknown_id_message(
+        catalog):
+    nav = UserNavigator(catalog, "196")
+    seen = []
+    nav.on_user_change(seen.append)
+    nav._id_box.value = "99999"
+    assert nav.status == "No user with id '99999' in the catalog; still showing user 196."
+    nav._id_box.value = ""  # the user empties the box
+    assert nav.status == "" and nav._id_box.value == "196" and nav.current_user == "196"
+    nav._id_box.value = "99999"
+    nav._id_box.value = " 196 "  # the user shown already: nothing to open, nothing wrong
+    assert nav.status == "" and nav._id_box.value == "196" and seen == []
+
+
 def test_next_previous_wrap_around_and_call_back(catalog):
     nav = UserNavigator(catalog, "942")
     seen = []

@@ -177,19 +177,22 @@ class UserNavigator:
 
     def _on_id_box_change(self, change: dict[str, Any]) -> None:
         text = str(change["new"]).strip()
-        if not text:
-            self._set_box(self._user)
-            return
         try:
-            user_id = self._known(text)
+            user_id = self._known(text) if text else self._user
         except UnknownUserError:
             self._set_box(self._user)
             self.status_line.error(
                 f"No user with id {text!r} in the catalog; still showing user {self._user}."
             )
             return
-        if user_id != self._user:
-            self.status_line.run(self._update_user, user_id, busy=f"Opening user {user_id}…")
+        if user_id == self._user:
+            # An emptied box, or the user shown already: show the id again and drop an
+            # earlier "no user with id" message, which no longer applies.
+            self._set_box(self._user)
+            if self.status_line.kind == "error":
+                self.status_line.clear()
+            return
+        self.status_line.run(self._update_user, user_id, busy=f"Opening user {user_id}…")
 
     def _on_top_toggle_change(self, change: dict[str, Any]) -> None:
         visible = bool(change["new"])
