@@ -176,13 +176,18 @@ def test_validate_missing_column():
     ]
 
 
-@pytest.mark.parametrize("name", ["user_id", "UserId", " USER_ID", "User Id"])
+@pytest.mark.parametrize("name", ["UserId", " USER_ID", "User Id", "USER-ID"])
 def test_validate_misnamed_column(name):
     problems = problems_of(good_frame().rename(columns={"USER_ID": name}))
     assert problems == [
         f"header, line 1: column {name!r} should be named 'USER_ID' "
-        "(Personalize column names are exact)."
+        "(Personalize matches column names to the schema; only letter case may differ)."
     ]
+
+
+def test_validate_accepts_column_names_in_another_case():
+    frame = good_frame().rename(columns={"USER_ID": "user_id", "TIMESTAMP": "Timestamp"})
+    pdata.validate_interactions(frame)  # raises on any problem
 
 
 def test_validate_byte_order_mark_on_the_header(tmp_path):

@@ -259,7 +259,8 @@ def validate_interactions(
     as data rows from 1, with the file line, the header being line 1):
 
     - USER_ID, ITEM_ID or TIMESTAMP missing, or misnamed (``user_id``, ``UserId``, stray
-      spaces, or a UTF-8 byte-order mark glued to the first header name);
+      spaces, or a UTF-8 byte-order mark glued to the first header name; letter case alone
+      may differ, as the service allows);
     - timestamps that are not whole epoch seconds: milliseconds (above 1e11), date strings,
       empty or fractional values;
     - empty USER_ID or ITEM_ID values;
@@ -331,8 +332,11 @@ def _check_columns(names: list[str], problems: list[str]) -> dict[str, str]:
     """Map each required column to the header name that holds it; report the misnamed."""
     found: dict[str, str] = {}
     for required in REQUIRED_COLUMNS:
-        if required in names:
-            found[required] = required
+        # The service matches header names to the schema without regard to case (its
+        # maintainers confirmed a lower-case user_id header imports), and so does the engine.
+        same = [n for n in names if n == required] or [n for n in names if n.upper() == required]
+        if same:
+            found[required] = same[0]
             continue
         close = [n for n in names if _normalise_name(n) == _normalise_name(required)]
         if not close:
@@ -351,7 +355,7 @@ def _check_columns(names: list[str], problems: list[str]) -> dict[str, str]:
         else:
             problems.append(
                 f"header, line 1: column {name!r} should be named {required!r} "
-                "(Personalize column names are exact)."
+                "(Personalize matches column names to the schema; only letter case may differ)."
             )
     return found
 

@@ -89,7 +89,8 @@ def test_check_interactions__every_problem_named():
         check_interactions(frame, "mem.csv")
     assert str(excinfo.value) == (
         "Data at 'mem.csv' would be refused by Amazon Personalize: header, line 1: column "
-        "'USER_ID ' should be named 'USER_ID' (Personalize column names are exact). "
+        "'USER_ID ' should be named 'USER_ID' (Personalize matches column names to the "
+        "schema; only letter case may differ). "
         "TIMESTAMP, data row 2 (line 3): '1997-12-04': a date, not epoch seconds; convert to "
         "whole seconds since 1970-01-01 UTC.")
 
