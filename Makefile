@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test setup data lint jupyter clean
+.PHONY: lab test setup data lint jupyter app clean
 
 lab: setup data
 	$(BIN)/videorecs-widgets lab
@@ -18,7 +18,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,browser]"
 	touch $(STAMP)
 
 data: setup
@@ -33,6 +33,10 @@ jupyter: setup data $(VENV)/.jupyter
 $(VENV)/.jupyter: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,jupyter]"
 	touch $@
+
+# the app as a web page on 127.0.0.1 (Voila); builds the lab's models first if they are missing
+app: setup data
+	$(BIN)/videorecs-widgets app
 
 lint: setup
 	$(BIN)/ruff check .

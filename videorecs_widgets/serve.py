@@ -44,11 +44,16 @@ PAGE_TITLE = "Video Recommendations"
 #: a file Voila serves without starting a kernel: what "the server answers" is checked with
 READY_PATH = "voila/static/voila.js"
 
+# The kernel works in the registry's folder, so the page names the file as its user knows it
+# ("models.yaml"), not by the temporary folder Voila runs the page from.
 _APP_SOURCE = """\
+import os
+
 from videorecs_widgets import Catalog, VideoRecsApp
 
+os.chdir(REGISTRY_FOLDER)
 catalog = Catalog.from_movielens(DATA_DIR, fetch=True)
-app = VideoRecsApp(catalog, REGISTRY_PATH, workspace=WORKSPACE, user_id=USER_ID)
+app = VideoRecsApp(catalog, REGISTRY_FILE, workspace=WORKSPACE, user_id=USER_ID)
 app"""
 
 
@@ -63,10 +68,12 @@ def app_notebook(
     data_dir: str | os.PathLike[str] | None = None,
     user_id: str | None = None,
 ) -> nbformat.NotebookNode:
-    """The page's notebook: a ``parameters`` cell (absolute paths) and the cell showing the app."""
+    """The page's notebook: a ``parameters`` cell and the cell showing the app."""
+    registry = Path(registry_path).resolve()
     parameters = {
         "WORKSPACE": str(Path(workspace).resolve()),
-        "REGISTRY_PATH": str(Path(registry_path).resolve()),
+        "REGISTRY_FOLDER": str(registry.parent),
+        "REGISTRY_FILE": registry.name,
         "DATA_DIR": None if data_dir is None else str(Path(data_dir).resolve()),
         "USER_ID": user_id,
     }
