@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from videorecs_widgets.catalog import UnknownGenreError
-from videorecs_widgets.errors import UnknownModelError
+from videorecs_widgets.errors import UnknownGenreError, UnknownModelError
 from videorecs_widgets.model_spec import ModelSpec
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import ResultsService
@@ -134,9 +133,15 @@ def test_a_deleted_campaign_shows_a_message_and_the_panel_stays_usable(panel, sv
     assert panel.status == "" and panel.results[0].ok
 
 
-def test_unknown_genre_is_refused(panel):
-    with pytest.raises(UnknownGenreError):
+def test_unknown_genre_is_refused_with_a_suggestion(panel):
+    with pytest.raises(UnknownGenreError, match="Did you mean 'Western'"):
         panel.set_genre("Western movies")
+
+
+def test_genre_is_matched_without_regard_to_case(panel):
+    panel.set_genre("horror")
+    assert panel.genre == "Horror"
+    assert panel.popular.title.iloc[0] == "Scream"
 
 
 def test_registry_change_updates_options_keeps_choice_and_makes_no_call(panel, reg, svc):

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from videorecs_widgets.catalog import UnknownGenreError
 from videorecs_widgets.results import PERSONAL_RANKING, Result, ResultsService
 from videorecs_widgets.widgets.cards import FilmGrid
 from videorecs_widgets.widgets.controls import (
@@ -305,9 +304,7 @@ class PersonalRankingPanel:
     def _genre_value(self, genre: str | None) -> str:
         if genre is None or genre == ALL_GENRES_VALUE:
             return ALL_GENRES_VALUE
-        if genre not in self.catalog.genres:
-            raise UnknownGenreError(genre)
-        return genre
+        return self.catalog.genre(genre)  # case-insensitive; an unknown one suggests the closest
 
     def _spec(self) -> ModelSpec | None:
         name = chosen(self._model)
