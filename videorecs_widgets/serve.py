@@ -97,8 +97,10 @@ def free_port(host: str = HOST) -> int:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
-    """Whether ``port`` can be listened on at ``host``."""
+    """Whether a server (Voila, tornado) could listen on ``port`` at ``host``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as servers do: connections closed a moment ago (TIME_WAIT) do not hold the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
