@@ -93,7 +93,8 @@ class VideoRecsApp:
             selected_index=MODES.index(mode),
         )
         self._reload = widgets.Button(description="Reload models.yaml", icon="refresh",
-                                      tooltip="Pick up changes made to the file elsewhere")
+                                      tooltip="Pick up changes made to the file elsewhere",
+                                      layout=widgets.Layout(width="auto"))  # whole label
         self.status_line = StatusLine()
         self._tabs = widgets.Tab(
             [self.summary.widget,

@@ -84,8 +84,9 @@ class ModelSummary:
         self._refresh = widgets.Button(description="Refresh", icon="refresh",
                                        tooltip="Describe every model again")
         self._random = widgets.Button(description="Select random user", icon="random",
-                                      button_style="primary")
-        self._table_html = widgets.HTML()
+                                      button_style="primary",
+                                      layout=widgets.Layout(width="auto"))  # whole label
+        self._table_html = widgets.HTML(layout=widgets.Layout(overflow="auto"))  # narrow pages
         self._chart = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self._data = widgets.HTML()
         self.status_line = StatusLine()
@@ -237,7 +238,7 @@ class ModelSummary:
         left.legend(fontsize=7)
         left.tick_params(axis="y", labelsize=8)
         right.bar(x, [i.metrics.get("coverage", 0.0) for i in described], 0.6, color="#8c8c8c")
-        right.set_xticks(x, names, fontsize=8, rotation=15, ha="right")
+        right.set_xticks(x, names, fontsize=8, rotation=35, ha="right")  # narrow: no overlap
         right.set_title("coverage", fontsize=9)
         right.set_ylim(0, 1)
         right.tick_params(axis="y", labelsize=8)
