@@ -78,8 +78,8 @@ class UserNavigator:
         self._profile = widgets.HTML()
         self._reviews = widgets.HTML()
         self._top_toggle = widgets.ToggleButton(value=False, description="Show top-rated films",
-                                                icon="star",
-                                                layout=widgets.Layout(width="auto"))
+                                                icon="star",  # whole label, not stretched:
+                                                layout=widgets.Layout(width="max-content"))
         self._top_grid = FilmGrid(top_n, empty_text="This user has rated no films.")
         self._top_grid.widget.layout.display = "none"
         self.status_line = StatusLine()
