@@ -6,6 +6,8 @@ One class serves every kind; what it holds depends on the kind:
   unknown items) and each training user's history, oldest first;
 * ``user`` and ``ranking``: a sparse item-to-next-items matrix (top neighbours per item);
   a user's scores are the recency-weighted sum of the rows of the items in their history;
+  when the dataset group had Items / Users data, also the item content and demographic
+  priors of :mod:`.metadata` (see :meth:`TrainedModel._user_scores`);
 * ``related-items``: a sparse item-to-item similarity matrix (top neighbours per item).
 
 File format: one ``.npz`` (numbers only, loaded with ``allow_pickle=False``) whose ``meta``
@@ -27,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from videorecs_widgets.errors import EngineError
+from videorecs_widgets.local.metadata import Demographics, ItemContent
 from videorecs_widgets.local.vocab import Vocabulary
 
 FORMAT_VERSION = 1
@@ -34,6 +37,10 @@ FORMAT_VERSION = 1
 # Only the newest interactions of a history move a user's scores (their weight decays
 # geometrically), so scoring reads at most this many: it bounds the per-call work.
 MAX_SCORED_HISTORY = 200
+
+# The metadata priors weigh ``weight * PRIOR_HISTORY / (PRIOR_HISTORY + n)`` for a user with
+# ``n`` interactions: full weight for a short history, fading as the history says more.
+PRIOR_HISTORY = 10.0
 
 
 class ModelFileError(EngineError):
@@ -59,6 +66,8 @@ class TrainedModel:
         popularity: np.ndarray,
         neighbours: sp.csr_matrix | None,
         params: Mapping[str, Any],
+        content: ItemContent | None = None,
+        demographics: Demographics | None = None,
     ) -> None:
         self.recipe_arn = recipe_arn
         self.kind = kind
@@ -73,6 +82,10 @@ class TrainedModel:
         top = float(self._popularity.max()) if len(self._popularity) else 1.0
         self._popular_score = self._popularity / (top or 1.0)
         self._neighbours = neighbours
+        self.content = content
+        self.demographics = demographics
+        # The content term favours well-liked items: its share times sqrt(popularity).
+        self._content_prior = np.sqrt(self._popular_score).astype(np.float64)
 
     # -- ids ---------------------------------------------------------------------------------
     def is_known_user(self, user_id: str) -> bool:
@@ -114,13 +127,21 @@ class TrainedModel:
                 f"{self.kind!r} and {call} needs a {wanted} model."
             )
 
-    def _user_scores(self, user: int) -> np.ndarray:
-        """Every item's score for a user: recency-weighted neighbours, popularity breaking ties."""
-        history = self._history(user)[-MAX_SCORED_HISTORY:]
+    def _user_scores(self, user: int, user_id: str) -> np.ndarray:
+        """Every item's score for a user: recency-weighted neighbours, popularity breaking ties.
+
+        With metadata: plus ``item_metadata_weight * prior`` times the item content score and
+        ``user_metadata_weight * prior`` times the demographic score (both at most 1, as the
+        neighbour part is), ``prior = PRIOR_HISTORY / (PRIOR_HISTORY + history length)``. A
+        user without history but with demographics gets the demographic scores instead of
+        the global popularity.
+        """
+        full = self._history(user)
+        history = full[-MAX_SCORED_HISTORY:]
         scores = np.zeros(len(self.items), dtype=np.float64)
+        decay = float(self.params.get("history_decay", 1.0))
+        weights = decay ** np.arange(len(history) - 1, -1, -1, dtype=np.float64)
         if len(history) and self._neighbours is not None:
-            decay = float(self.params.get("history_decay", 1.0))
-            weights = decay ** np.arange(len(history) - 1, -1, -1, dtype=np.float64)
             nb = self._neighbours
             starts, stops = nb.indptr[history], nb.indptr[history + 1]
             lengths = stops - starts
@@ -134,6 +155,16 @@ class TrainedModel:
                 top = scores.max()
                 if top > 0:
                     scores /= top
+        prior = PRIOR_HISTORY / (PRIOR_HISTORY + len(full))
+        item_weight = float(self.params.get("item_metadata_weight", 0.0))
+        if self.content is not None and item_weight > 0 and len(history):
+            content = self.content.scores(history, weights)
+            scores += item_weight * prior * content * self._content_prior
+        user_weight = float(self.params.get("user_metadata_weight", 0.0))
+        if self.demographics is not None and user_weight > 0:
+            demographic = self.demographics.scores(user_id)
+            if demographic is not None:
+                scores += demographic if not len(history) else user_weight * prior * demographic
         # Popularity breaks ties and fills the list when the neighbours run out.
         blend = float(self.params.get("popularity_weight", 0.0))
         return scores + max(blend, 1e-6) * self._popular_score
@@ -194,7 +225,7 @@ class TrainedModel:
         if self.kind == "popularity":
             scores = self._popular_score.astype(np.float64)
         else:
-            scores = self._user_scores(user)
+            scores = self._user_scores(user, user_id)
         return self._top(scores, num_results, self._history(user), exclude, allowed)
 
     def similar_items(
@@ -225,7 +256,7 @@ class TrainedModel:
         model never saw score 0.0.
         """
         self._require("rank", ("ranking", "user"))
-        scores = self._user_scores(self.users.index(user_id))
+        scores = self._user_scores(self.users.index(user_id), user_id)
         seen: set[str] = set()
         known: list[tuple[int, str, float]] = []
         unknown: list[tuple[str, float]] = []
@@ -254,6 +285,8 @@ class TrainedModel:
             "users": self.users.ids,
             "items": self.items.ids,
         }
+        if self.demographics is not None:
+            meta["demographic_users"] = self.demographics.users.ids
         arrays: dict[str, np.ndarray] = {
             "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
             "history_indptr": self._history_indptr,
@@ -264,6 +297,10 @@ class TrainedModel:
             arrays["nb_indptr"] = self._neighbours.indptr.astype(np.int64)
             arrays["nb_indices"] = self._neighbours.indices.astype(np.int32)
             arrays["nb_data"] = self._neighbours.data.astype(np.float32)
+        if self.content is not None:
+            arrays.update(self.content.arrays())
+        if self.demographics is not None:
+            arrays.update(self.demographics.arrays())
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
@@ -307,6 +344,10 @@ class TrainedModel:
                 or (len(history) and (history.min() < 0 or history.max() >= len(items)))
             ):
                 raise ValueError("its arrays do not fit together")
+            content = ItemContent.from_arrays(arrays, len(items))
+            demographics = Demographics.from_arrays(arrays, meta.get("demographic_users"))
+            if demographics is not None and demographics.log_lift.shape[1] != len(items):
+                raise ValueError("its demographic arrays do not fit the catalogue")
             return cls(
                 recipe_arn=meta["recipe_arn"],
                 kind=meta["kind"],
@@ -317,6 +358,8 @@ class TrainedModel:
                 popularity=popularity,
                 neighbours=neighbours,
                 params=meta["params"],
+                content=content,
+                demographics=demographics,
             )
         except ModelFileError:
             raise

@@ -44,6 +44,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from videorecs_widgets.local import metrics as metrics_module
+from videorecs_widgets.local.metadata import Demographics, ItemContent, check_frame
 from videorecs_widgets.local.model import ModelFileError, RecipeKindError, TrainedModel
 from videorecs_widgets.local.similarity import (
     damp_popularity,
@@ -165,6 +166,12 @@ _USER_PARAMS: dict[str, _Param] = {
     "popularity_weight": _Param(0.0, float, lambda v: 0 <= v <= 10, "a number from 0 to 10"),
     # Personalize's own switch: false weighs every history item the same.
     "recency_mask": _Param(True, _bool, lambda v: True, "true or false"),
+    # Metadata priors (see .metadata); 0 turns one off, giving the interactions-only model.
+    "item_metadata_weight": _Param(0.1, float, lambda v: 0 <= v <= 10, "a number from 0 to 10"),
+    "user_metadata_weight": _Param(0.1, float, lambda v: 0 <= v <= 10, "a number from 0 to 10"),
+    "demographic_smoothing": _Param(
+        200.0, float, lambda v: 0 < v <= 1e6, "a number above 0, at most 1000000"
+    ),
 }
 _SIMS_PARAMS: dict[str, _Param] = {
     "popularity_discount_factor": _Param(0.5, float, lambda v: 0 <= v <= 1, "a number from 0 to 1"),
@@ -212,8 +219,9 @@ def parse_hyperparameters(
         param = table[name]
         try:
             value = param.parse(str(raw))
-            ok = param.check(value)
-        except ValueError:
+            # float("nan") and float("inf") parse; neither is a usable weight.
+            ok = bool(np.isfinite(value)) and param.check(value)
+        except (ValueError, TypeError):
             ok = False
         if not ok:
             raise TrainingError(
@@ -244,12 +252,19 @@ def train(
 ) -> TrainedModel:
     """Train ``recipe_arn`` on the interactions (USER_ID, ITEM_ID, TIMESTAMP[, EVENT_*]).
 
-    ``items`` (ITEM_ID + metadata such as GENRES, "|"-joined) widens the catalogue and feeds
-    aws-similar-items; ``users`` is accepted for the API's sake and not used by any model yet.
-    Raises :class:`TrainingError` for bad input or hyperparameters.
+    ``items`` (ITEM_ID + metadata such as YEAR and GENRES, "|"-joined) widens the catalogue,
+    feeds aws-similar-items' genre blend and the user models' item content prior; ``users``
+    (USER_ID + demographics such as AGE, GENDER, OCCUPATION) feeds the user models'
+    demographic prior and their answer for users without history (see :mod:`.metadata` for
+    how fields are read and what is ignored). Raises :class:`TrainingError` for bad input or
+    hyperparameters.
     """
     info = _recipe(recipe_arn)
     params = parse_hyperparameters(recipe_arn, hyperparameters)
+    if items is not None:
+        items = check_frame(items, "ITEM_ID", "items")
+    if users is not None:
+        users = check_frame(users, "USER_ID", "users")
     encoded = encode(interactions, items)
     _rng = np.random.default_rng(seed)  # the one generator; today's recipes draw nothing from it
 
@@ -258,11 +273,17 @@ def train(
     np.cumsum(np.bincount(u, minlength=len(user_vocab)), out=indptr[1:])
     popularity = np.bincount(i, minlength=len(item_vocab)).astype(np.float32)
 
-    neighbours = None
+    neighbours = content = demographics = None
     if info.kind in ("user", "ranking"):
         neighbours = _train_sequential(u, i, popularity, params)
         if not params["recency_mask"]:
             params["history_decay"] = 1.0
+        if items is not None and params["item_metadata_weight"] > 0:
+            content = ItemContent.build(items, item_vocab)
+        if users is not None and params["user_metadata_weight"] > 0:
+            demographics = Demographics.build(
+                users, user_vocab, indptr, i, len(item_vocab), params["demographic_smoothing"]
+            )
     elif info.kind == "related-items":
         neighbours = _train_related(
             u,
@@ -283,6 +304,8 @@ def train(
         popularity=popularity,
         neighbours=neighbours,
         params=params,
+        content=content,
+        demographics=demographics,
     )
 
 
