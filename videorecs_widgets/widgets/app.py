@@ -91,6 +91,8 @@ class VideoRecsApp:
         self._stack = widgets.Stack(
             [widgets.HTML(f"<i>{html.escape(m)} opens here.</i>") for m in MODES],
             selected_index=MODES.index(mode),
+            # a column, so the shown panel takes the whole width (a row shrinks it to content)
+            layout=widgets.Layout(flex_flow="column"),
         )
         self._reload = widgets.Button(description="Reload models.yaml", icon="refresh",
                                       tooltip="Pick up changes made to the file elsewhere",
