@@ -130,7 +130,9 @@ class FilmGrid:
                 button.on_click(self._select_handler(i))
                 self._buttons.append(button)
                 children.append(button)
-            slots.append(widgets.VBox(children, layout=widgets.Layout(display="none")))
+            # buttons line up at the foot of each grid row, whatever the card's height
+            slots.append(widgets.VBox(children, layout=widgets.Layout(
+                display="none", justify_content="space-between")))
         self._slots = slots
         self._message = widgets.HTML()
         self._grid = widgets.GridBox(slots, layout=widgets.Layout(
