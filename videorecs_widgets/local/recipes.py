@@ -19,15 +19,25 @@ Defaults, chosen on the lab data: window 20, window_decay 0.95, forward_weight 2
 history_decay 0.85, neighbours 400, popularity_damping 0.5 (pair counts divided by
 ``(pop_i * pop_j) ** 0.5``). The -v2 names share the v1 models.
 
+Metadata (user and ranking recipes, when the dataset group has Items / Users data; see
+:mod:`.metadata`): an item content prior (the user's recency-weighted genre / year profile,
+``item_metadata_weight`` 0.1) and a demographic prior (naive Bayes over the Users fields,
+``user_metadata_weight`` 0.1, ``demographic_smoothing`` 200 pseudo-users), both weighted
+``10 / (10 + history length)`` so they matter for short histories and fade for long ones; a
+user without history but with a Users row gets the demographic scores instead of the global
+popularity. 0 turns either off. On the lab data they change the documented metrics by less
+than the noise between split seeds and help users with no history (benchmarks/metadata.py).
+
 SIMS: how many users interacted with both items (each user counts once), pairs met by fewer
 than ``min_cointeraction_count`` (2) users dropped, divided by
 ``(pop_i * pop_j) ** popularity_discount_factor`` (0.5, i.e. cosine), top 200 per item.
 aws-similar-items also blends in the genre Jaccard similarity (``metadata_weight`` 0.2) when
 the items data set has a GENRES column.
 
-Unknown ids: a user without training history gets the most popular items
-(:meth:`TrainedModel.recommend_is_cold`); an unknown or isolated item's similar items are the
-most popular items; a ranking puts items the model never saw last, in input order, score 0.
+Unknown ids: a user without training history gets the most popular items (among users with
+the same demographics when the Users data has them; :meth:`TrainedModel.recommend_is_cold`);
+an unknown or isolated item's similar items are the most popular items; a ranking puts items
+the model never saw last, in input order, score 0.
 
 Models are deterministic: ``seed`` selects the evaluation split (see :mod:`.split`) and seeds
 the one ``numpy.random.Generator`` any randomised step would draw from.
