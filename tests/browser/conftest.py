@@ -86,8 +86,8 @@ def browser(chromium_path):
 
 @pytest.fixture()
 def page(browser):
-    """A fresh page (1400 x 1000) that records every URL it requests in ``page.requests``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    """A fresh page (1400 x 1150) that records every URL it requests in ``page.requests``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1150})
     page = context.new_page()
     page.set_default_timeout(30_000)
     requests: list[str] = []
