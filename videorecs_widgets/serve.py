@@ -3,8 +3,8 @@
 ``videorecs-widgets app`` calls :func:`ensure_lab_models` and then runs an :class:`AppServer`:
 
 - the page is a small notebook written at start into a temporary folder (one cell of
-  parameters, one that builds the app); Voila runs it in a fresh kernel for each visit and shows
-  only the widgets;
+  parameters, one that builds the app); Voila runs it in a fresh kernel for each visit, in the
+  registry's folder, and shows only the widgets;
 - Voila listens on 127.0.0.1 only, on a free port unless one is given;
 - the page works offline: it uses the ``videorecs`` Voila template shipped in this package
   (``web/voila/templates/videorecs``), which is Voila's lab template without the style sheets
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -211,6 +212,11 @@ class AppServer:
         """Start Voila and wait until it answers; returns the page's address."""
         if self.running:
             return self.url
+        if importlib.util.find_spec("voila") is None:
+            raise AppServerError(
+                "Cannot serve the app: Voila is not installed in this environment; install "
+                "the package's app extra (pip install 'videorecs_widgets[app]') or run make setup."
+            )
         if self.port is None:
             self.port = free_port()
         elif not port_is_free(self.port):

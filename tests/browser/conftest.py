@@ -23,7 +23,7 @@ import pytest
 from page_checks import CHROMIUM, CHROMIUM_ARGS
 
 from videorecs_widgets.lab import project_root
-from videorecs_widgets.serve import HOST, free_port
+from videorecs_widgets.serve import HOST, READY_PATH, free_port
 
 
 def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -128,7 +128,7 @@ def app_url(lab) -> Iterator[str]:
         )
     url = f"http://{HOST}:{port}/"
     try:
-        wait_for_http(url + "voila/static/voila.js", process, log, timeout=90)
+        wait_for_http(url + READY_PATH, process, log, timeout=90)
         yield url
     finally:
         code = stop_process(process)
