@@ -50,6 +50,7 @@ LOCAL = [
     "aws-sims",
     "aws-similar-items",
 ]
+USER_MODELS = ("aws-user-personalization", "aws-personalized-ranking")
 SHORT = {
     "coverage": "cov",
     "mean_reciprocal_rank_at_25": "mrr@25",
@@ -139,8 +140,12 @@ def als(
 
 # -- the run ---------------------------------------------------------------------------------
 def local_recs(name: str, split: Split, items_frame: pd.DataFrame):
+    # The items widen the catalogue and feed aws-similar-items' genre blend; the user models'
+    # item content prior stays off, as in notebook 01's interactions-only dataset group
+    # (benchmarks/metadata.py compares the models with and without metadata).
+    hyper = {"item_metadata_weight": "0"} if name in USER_MODELS else None
     start = time.perf_counter()
-    model = train(RECIPE_PREFIX + name, split.train, items=items_frame)
+    model = train(RECIPE_PREFIX + name, split.train, items=items_frame, hyperparameters=hyper)
     seconds = time.perf_counter() - start
     return recommendations_for_test_users(model, split.inputs), seconds
 
@@ -194,7 +199,10 @@ def run(seeds: list[int]) -> None:
         "aws-sims",
     ):
         start = time.perf_counter()
-        trained[name] = train(RECIPE_PREFIX + name, interactions, items=items_frame)
+        hyper = {"item_metadata_weight": "0"} if name in USER_MODELS else None
+        trained[name] = train(
+            RECIPE_PREFIX + name, interactions, items=items_frame, hyperparameters=hyper
+        )
         total += time.perf_counter() - start
     print_call_times(trained, sorted(interactions["USER_ID"].unique()))
 

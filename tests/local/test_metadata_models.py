@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from videorecs_widgets.local.metadata import Demographics, ItemContent, one_hot
+from videorecs_widgets.local.metadata import (
+    MAX_FIELD_VALUES,
+    Demographics,
+    ItemContent,
+    one_hot,
+)
 from videorecs_widgets.local.recipes import (
     RECIPE_PREFIX,
     TrainedModel,
@@ -190,6 +195,15 @@ def test_one_hot_reads_categorical_and_numeric_fields_and_skips_missing_values()
     assert demo.matrix[40].indices.tolist() == [demo.names.index("GROUP=a")]  # AGE NaN
 
 
+def test_one_hot_keeps_the_most_frequent_values_of_a_wide_field():
+    # 300 zip codes on 2 rows each, and "00000" on 5: only MAX_FIELD_VALUES (200) are kept.
+    zips = [f"{n:05d}" for n in range(1, 301) for _ in range(2)] + ["00000"] * 5
+    frame = pd.DataFrame({"USER_ID": [f"u{n}" for n in range(len(zips))], "ZIP": zips})
+    found = one_hot(frame, "USER_ID", Vocabulary(frame["USER_ID"]))
+    assert len(found.names) == MAX_FIELD_VALUES == 200
+    assert found.names[0] == "ZIP=00000" and found.names[-1] == "ZIP=00199"
+
+
 def test_item_content_scores_follow_the_users_genres():
     _, items, _ = _two_tastes()
     vocab = Vocabulary(items["ITEM_ID"])
@@ -262,3 +276,51 @@ def test_bad_metadata_hyperparameters_are_refused_naming_the_value(lab, name, va
     with pytest.raises(TrainingError) as error:
         train(USER_MODEL, interactions, hyperparameters={name: value})
     assert f"hyperparameter {name!r} is {value!r}" in str(error.value)
+
+
+# -- through real boto3 clients --------------------------------------------------------------
+def test_campaign_with_a_users_dataset_answers_a_cold_user_from_demographics(
+    ml100k_dir, tmp_path
+):
+    """Notebook 04's demographics group, served by the engine: user 685 has no interactions."""
+    from videorecs_widgets import personalize_data
+    from videorecs_widgets.catalog import Catalog
+    from videorecs_widgets.clients import personalize_clients
+    from videorecs_widgets.provision import (
+        ensure_campaign,
+        ensure_dataset,
+        ensure_dataset_group,
+        ensure_import_job,
+        ensure_schema,
+        ensure_solution,
+        ensure_solution_version,
+    )
+
+    files = personalize_data.write_lab_files(Catalog.from_movielens(ml100k_dir.parent), tmp_path)
+    personalize, runtime = personalize_clients("local", workspace=tmp_path / "engine")
+    recipe = RECIPE_PREFIX + "aws-user-personalization-v2"
+    campaigns = {}
+    for variant, extra in (("only", []), ("users", [("Users", "users")])):
+        group = ensure_dataset_group(personalize, f"group-{variant}")
+        for kind, key in [("Interactions", "interactions"), *extra]:
+            schema = ensure_schema(
+                personalize, f"{key}-schema", getattr(personalize_data, f"{key.upper()}_SCHEMA")
+            )
+            dataset = ensure_dataset(personalize, group, kind, schema, f"{variant}-{key}")
+            ensure_import_job(personalize, dataset, f"{variant}-{key}-import",
+                              str(files[key].resolve()))
+        version = ensure_solution_version(
+            personalize, ensure_solution(personalize, group, f"solution-{variant}", recipe)
+        )
+        campaigns[variant] = ensure_campaign(personalize, f"campaign-{variant}", version)
+    answers = {
+        variant: runtime.get_recommendations(campaignArn=arn, userId="685", numResults=25)
+        for variant, arn in campaigns.items()
+    }
+    lists = {v: [entry["itemId"] for entry in a["itemList"]] for v, a in answers.items()}
+    assert len(lists["users"]) == len(lists["only"]) == 25
+    assert lists["users"] != lists["only"]
+    assert lists["only"][:3] == ["50", "100", "181"]  # Star Wars, Fargo, Return of the Jedi
+    assert "286" in lists["users"][:10]  # The English Patient, popular with people like her
+    # Still popularity (among similar users), and v2 says so.
+    assert answers["users"]["itemList"][0]["reason"] == ["Popular item"]

@@ -22,9 +22,10 @@ user's collaborative scores at call time (see :meth:`.model.TrainedModel`):
 
 What is ignored, by rule: rows whose id is empty (NaN), empty values (that user or item simply
 has no value for the field), values met on fewer than :data:`MIN_VALUE_ROWS` rows (they cannot
-generalise), non-finite numbers, and the ``CREATION_TIMESTAMP`` column. A frame with no usable
-field gives no features, so the model is the interactions-only model. A frame that is not a
-DataFrame or has no id column is refused with a :class:`~.training_data.TrainingError`.
+generalise), all but the :data:`MAX_FIELD_VALUES` most frequent values of a field, non-finite
+numbers, and the ``CREATION_TIMESTAMP`` column. A frame with no usable field gives no features,
+so the model is the interactions-only model. A frame that is not a DataFrame or has no id
+column is refused with a :class:`~.training_data.TrainingError`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from videorecs_widgets.local.vocab import Vocabulary
 NUMERIC_BANDS = 5
 #: A value met on fewer rows than this is dropped.
 MIN_VALUE_ROWS = 2
+#: At most this many values per field are kept (the most frequent): a field such as a zip
+#: code would otherwise make the demographic table (values x items) as large as the catalogue
+#: times the user count.
+MAX_FIELD_VALUES = 200
 _SKIPPED_COLUMNS = frozenset({"CREATION_TIMESTAMP"})
 
 
@@ -114,7 +119,10 @@ def one_hot(frame: pd.DataFrame, id_column: str, vocab: Vocabulary) -> Features:
         if not pairs:
             continue
         counts = pd.Series([v for _, v in pairs]).value_counts()
-        kept = sorted(counts.index[counts >= MIN_VALUE_ROWS])
+        # Most frequent first, ties by value, so the cut never depends on row order.
+        counts = counts[counts >= MIN_VALUE_ROWS]
+        ranked = sorted(counts.index, key=lambda value: (-counts[value], value))
+        kept = sorted(ranked[:MAX_FIELD_VALUES])
         if not kept:
             continue
         code = {value: len(names) + n for n, value in enumerate(kept)}
