@@ -74,13 +74,16 @@ def _field_values(column: pd.Series) -> list[list[str]]:
         ]
     numbers = pd.to_numeric(column, errors="coerce").astype("float64")
     numbers = numbers.where(np.isfinite(numbers))
-    if numbers.notna().sum() == 0:
-        return [[] for _ in range(len(column))]
+    if numbers.nunique() < 2:
+        return [[] for _ in range(len(column))]  # one value (or none) tells no row apart
     # Ranks make the bands equal-frequency even when many rows share a value.
     bands = pd.qcut(numbers.rank(method="dense"), NUMERIC_BANDS, labels=False, duplicates="drop")
     lows = numbers.groupby(bands).min()
     highs = numbers.groupby(bands).max()
-    labels = {b: f"{lows[b]:g}-{highs[b]:g}" for b in lows.index}
+    labels = {
+        b: f"{lows[b]:g}" if lows[b] == highs[b] else f"{lows[b]:g}-{highs[b]:g}"
+        for b in lows.index
+    }
     return [[labels[b]] if not pd.isna(b) else [] for b in bands]
 
 
