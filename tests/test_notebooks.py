@@ -159,6 +159,14 @@ def test_saved_notebooks_carry_widget_state_for_the_panels(lab):
     assert "Young Frankenstein" in state and "Psycho" in state
 
 
+def test_metadata_notebook_answers_a_user_without_history_from_demographics(lab):
+    _, notebooks = lab
+    text = _text(_cell(notebooks["04_metadata_models.ipynb"], "COLD_USER = "))
+    assert "'gender': 'F'" in text and "'occupation': 'librarian'" in text
+    shared = int(text.split("Overlap(shared=")[1].split(",")[0])
+    assert shared < 25  # not the global popularity list the interactions-only model gives
+
+
 def test_explore_notebook_compares_two_models_for_the_chosen_user(lab):
     _, notebooks = lab
     nb = notebooks["03_explore.ipynb"]
