@@ -114,7 +114,8 @@ def test_app_page_modes_in_chromium(page, app_url, lab):
     assert_no_widget_error(page, "in Personal Ranking")
     _shot(page, "ranking")
 
-    # Similar Items: the user's top-rated film starts; a card's button makes a new start
+    # Similar Items: the user's top-rated film starts; a card's button makes a new start;
+    # then the list is re-ranked for the user
     explorer.locator(".widget-toggle-button", has_text="Similar Items").click()
     start_card = explorer.locator(".widget-html", has=page.get_by_text("Starting film"))
     top = lab.catalog.movie(lab.catalog.top_rated(USER, n=1)["item_id"].iloc[0])
@@ -130,6 +131,11 @@ def test_app_page_modes_in_chromium(page, app_url, lab):
     after = service.similar(registry.get("Similar Items"), similar.item_ids[2], user_id=USER)
     _wait_for_titles(page, explorer, [new_start] + after.titles,
                      f"films similar to the new starting film {new_start!r}")
+    _choose(page, explorer, "Ordering", f"re-ranked for user {USER} by Personal Ranking")
+    reranked = service.rank(registry.get("Personal Ranking"), USER, after.item_ids).titles
+    assert sorted(reranked) == sorted(after.titles) and reranked != after.titles
+    _wait_for_titles(page, explorer, [new_start] + reranked,
+                     f"films similar to {new_start!r} re-ranked for user {USER}")
     assert_no_widget_error(page, "in Similar Items")
     _shot(page, "similar")
 
