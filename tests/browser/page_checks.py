@@ -47,17 +47,22 @@ def is_local_url(url: str) -> bool:
     )
 
 
+def _excerpt(text: str, size: int = 900) -> str:
+    # a traceback's message is at its end: keep the start and the end of long texts
+    return text if len(text) <= size else f"{text[:200]} … {text[-(size - 200):]}"
+
+
 def widget_errors(page) -> list[str]:
     """What the page shows of failed widgets or cells (empty when there is none)."""
     problems = []
     for what, selector in ERROR_SELECTORS.items():
         found = page.locator(selector)
         if found.count():
-            problems.append(f"{what}: {found.first.inner_text()[:800]!r}")
+            problems.append(f"{what}: {_excerpt(found.first.inner_text())!r}")
     for text in ERROR_TEXTS:
         found = page.get_by_text(text)
         if found.count():
-            problems.append(f"text {text!r}: {found.first.inner_text()[:800]!r}")
+            problems.append(f"text {text!r}: {_excerpt(found.first.inner_text())!r}")
     return problems
 
 

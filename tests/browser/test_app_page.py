@@ -10,11 +10,12 @@ anything of the internet.
 from __future__ import annotations
 
 import pytest
-from page_checks import SCREENSHOTS, assert_no_widget_error, is_local_url
+from page_checks import ERROR_SELECTORS, SCREENSHOTS, assert_no_widget_error, is_local_url
 
 USER = "196"
 GENRE = "Horror"
 RECOMMENDERS = ("Personal Recommendations", "Most Popular")
+ERROR_OUTPUT = ERROR_SELECTORS["a cell's error or stderr output"]
 
 
 def _shot(page, name: str) -> None:
@@ -178,3 +179,21 @@ def test_notebook_03_renders_the_app_in_jupyterlab(page, jupyterlab_url, lab):
     assert notebook.locator(".videorecs-title:visible").count() >= 4 * 25
     app.scroll_into_view_if_needed()
     _shot(page, "jupyterlab")
+
+
+def test_a_page_that_fails_is_reported_with_its_error(page, lab, tmp_path):
+    """The error check the tests above rely on finds a real failure: the app's cell raising
+    on an unreadable models.yaml, as Voila shows it."""
+    from page_checks import widget_errors
+
+    from videorecs_widgets.serve import AppServer
+
+    broken = tmp_path / "models.yaml"
+    broken.write_text("models:\n  - name: no\n")
+    with AppServer(lab.workspace, broken, log_path=tmp_path / "voila.log") as server:
+        page.goto(server.url)
+        page.locator(ERROR_OUTPUT).first.wait_for(timeout=60_000)
+        problems = widget_errors(page)
+    assert problems, "a failing page was not noticed"
+    assert any("RegistryValidationError" in p or "RegistryError" in p for p in problems), problems
+    assert any("boolean" in p for p in problems), problems
