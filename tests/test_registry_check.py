@@ -266,3 +266,30 @@ def test_check_recommender_arn_asks_describe_recommender(clients):
         "(InvalidInputException: The operation DescribeRecommender is not handled by the "
         "embedded engine.)."
     )
+
+
+def test_registry_workspace_is_beside_the_file_unless_the_environment_names_one(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    registry = ModelRegistry(tmp_path / "lab" / "models.yaml")
+    assert registry.workspace == (tmp_path / "lab" / ".videorecs").resolve()
+    monkeypatch.setenv("VIDEORECS_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert registry.workspace == (tmp_path / "elsewhere").resolve()
+
+
+def test_panels_without_a_workspace_use_the_registrys(lab_campaigns, tmp_path, monkeypatch):
+    import shutil
+
+    from videorecs_widgets.widgets import RecommendationsPanel
+
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)  # nothing here: the panel must not look in the current folder
+    folder = tmp_path / "project"
+    shutil.copytree(lab_campaigns.workspace, folder / ".videorecs")
+    registry = ModelRegistry(folder / "models.yaml")
+    registry.add(ModelSpec("Recs", lab_campaigns.campaigns["recs"], "recommendations", 1))
+    panel = RecommendationsPanel(lab_campaigns.catalog, registry, user_id="196")
+    panel.select_models("Recs")
+    first, _ = panel.results
+    assert first.ok and len(first.item_ids) == 25
+    assert not (tmp_path / ".videorecs").exists()

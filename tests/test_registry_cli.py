@@ -161,6 +161,7 @@ def test_models_check_reports_each_model_and_exit_code(lab_campaigns, tmp_path, 
 
 def test_models_check_of_repository_registry_without_lab_campaigns(registry_file, tmp_path,
                                                                      capsys):
+    (tmp_path / "empty-engine").mkdir()
     code = main(["models", "check", "--file", str(registry_file), "--workspace",
                  str(tmp_path / "empty-engine")])
     out = capsys.readouterr().out.splitlines()
@@ -169,3 +170,20 @@ def test_models_check_of_repository_registry_without_lab_campaigns(registry_file
                              "'personalize-lab-recs-campaign' of model 'Personal "
                              "Recommendations' does not exist in region 'local'")
     assert out[-1] == "0 of 6 models are ACTIVE and of the right type."
+
+
+def test_models_check_names_a_missing_workspace_and_does_not_create_it(registry_file, tmp_path,
+                                                                       capsys, monkeypatch):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)  # the workspace is looked for beside the registry, not here
+    code = main(["models", "check", "--file", str(registry_file)])
+    out = capsys.readouterr().out.splitlines()
+    expected = registry_file.resolve().parent / ".videorecs"
+    assert code == 1
+    assert out[0] == (
+        "Personal Recommendations: NOT_FOUND; recipe ?; The campaign "
+        "'personalize-lab-recs-campaign' of model 'Personal Recommendations' cannot exist: "
+        f"there is no embedded-engine workspace at {str(expected)!r}. Build the models first "
+        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
+        "that holds them.")
+    assert not expected.exists() and not (tmp_path / ".videorecs").exists()

@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     def service(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workspace", type=Path, default=None,
                        help="the embedded engine's folder, for local ARNs (default: "
-                            "$VIDEORECS_WORKSPACE, else .videorecs here)")
+                            "$VIDEORECS_WORKSPACE, else .videorecs beside the registry file)")
 
     p = actions.add_parser("list", help="print the models in the registry's order")
     common(p)
@@ -123,10 +123,16 @@ def _registry(args: argparse.Namespace) -> Any:
     return ModelRegistry(args.file)
 
 
-def _clients_for(args: argparse.Namespace) -> Callable[[str], Any]:
+def _clients_for(args: argparse.Namespace, registry: Any) -> Callable[[str], Any]:
     from videorecs_widgets.clients import clients_for_arn
 
-    return lambda arn: clients_for_arn(arn, workspace=args.workspace)
+    workspace = _workspace(args, registry)
+    return lambda arn: clients_for_arn(arn, workspace=workspace)
+
+
+def _workspace(args: argparse.Namespace, registry: Any) -> Any:
+    # local ARNs name no workspace: the one beside the registry file unless told otherwise
+    return args.workspace if args.workspace is not None else registry.workspace
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -153,7 +159,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if sort_order is None:
         sort_order = max((m.sort_order for m in registry.of_type(args.type)), default=0) + 1
     spec = ModelSpec(args.name, args.arn, args.type, sort_order, args.description)
-    registry.add(spec, check_with=_clients_for(args) if args.check else None)
+    registry.add(spec, check_with=_clients_for(args, registry) if args.check else None)
     print(f"Added {spec.name!r} ({spec.type}, sort order {spec.sort_order}) to {args.file}.")
     return 0
 
@@ -175,7 +181,8 @@ def _cmd_update(args: argparse.Namespace) -> int:
     if "description" in changes:
         changes["description"] = changes["description"] or None  # '' removes it
     check = args.check and ("arn" in changes or "type" in changes)
-    new = registry.update(args.name, check_with=_clients_for(args) if check else None, **changes)
+    new = registry.update(args.name, check_with=_clients_for(args, registry) if check else None,
+                          **changes)
     print(f"Updated {new.name!r} in {args.file}.")
     return 0
 
@@ -195,7 +202,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not specs:
         print(f"No models in {args.file}.")
         return 0
-    checks = check_models(specs, _clients_for(args))
+    checks = check_models(specs, workspace=_workspace(args, registry))
     for check in checks:
         verdict = "ok" if check.ok else ("WRONG TYPE" if check.recipe and not check.fits
                                          else check.status)

@@ -63,6 +63,7 @@ from videorecs_widgets.errors import (
     RegistryValidationError,
     UnknownModelError,
 )
+from videorecs_widgets.local.store import WORKSPACE_ENV
 from videorecs_widgets.model_spec import (
     FIELDS,
     MODEL_TYPES,
@@ -327,12 +328,24 @@ class ModelRegistry:
 
     # ------------------------------------------------------------------------------- check
 
+    @property
+    def workspace(self) -> Path:
+        """The embedded engine's workspace that this registry's local ARNs refer to by default:
+        ``$VIDEORECS_WORKSPACE`` when set, else ``.videorecs`` beside the registry file (where the
+        lab keeps it: ``models.yaml`` and ``.videorecs/`` side by side). Local ARNs do not name
+        a workspace, so panels and checks that are given none use this one."""
+        env = os.environ.get(WORKSPACE_ENV)
+        if env:
+            return Path(env).expanduser().resolve()
+        return self.path.resolve().parent / ".videorecs"
+
     def check(self, clients: Any = None) -> list[ModelCheck]:
         """Ask the service about every model (in the stable order): status, recipe, and whether
-        the recipe fits the declared type. ``clients=None`` picks clients by each ARN."""
+        the recipe fits the declared type. ``clients=None`` picks clients by each ARN, local ones
+        in :attr:`workspace` (a workspace that does not exist is reported, not created)."""
         from videorecs_widgets.registry_check import check_models
 
-        return check_models(self.models, clients)
+        return check_models(self.models, clients, workspace=self.workspace)
 
     # ---------------------------------------------------------------------------- internals
 

@@ -24,8 +24,10 @@ status:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore import UNSIGNED
@@ -76,8 +78,14 @@ class ModelCheck:
         return self.recipe.rsplit("/", 1)[-1] if self.recipe else None
 
 
-def check_models(specs: Iterable[ModelSpec], clients: Any = None) -> list[ModelCheck]:
-    """:func:`check_model` for each spec, sharing clients between models of one backend."""
+def check_models(specs: Iterable[ModelSpec], clients: Any = None, *,
+                 workspace: str | os.PathLike[str] | None = None) -> list[ModelCheck]:
+    """:func:`check_model` for each spec, sharing clients between models of one backend.
+
+    Without ``clients``, local models are asked of the embedded engine in ``workspace``
+    (default: the engine's own default); a workspace folder that does not exist is reported for
+    each local model instead of being created by the check.
+    """
     cache: dict[tuple[str, str], Any] = {}
 
     def clients_for(spec: ModelSpec) -> Any:
@@ -85,10 +93,27 @@ def check_models(specs: Iterable[ModelSpec], clients: Any = None) -> list[ModelC
             return clients
         key = (spec.backend, spec.region)
         if key not in cache:
-            cache[key] = _default_clients(spec.arn)
+            cache[key] = _default_clients(spec.arn, workspace)
         return cache[key]
 
-    return [check_model(spec, clients_for(spec)) for spec in specs]
+    missing = None
+    if clients is None and workspace is not None and not Path(workspace).is_dir():
+        missing = Path(workspace)
+    return [
+        _no_workspace(spec, missing) if missing is not None and spec.backend == "local"
+        else check_model(spec, clients_for(spec))
+        for spec in specs
+    ]
+
+
+def _no_workspace(spec: ModelSpec, workspace: Path) -> ModelCheck:
+    return _result(
+        spec, NOT_FOUND,
+        f"The {spec.resource_type} {spec.resource_name!r} of model {spec.name!r} cannot exist: "
+        f"there is no embedded-engine workspace at {str(workspace)!r}. Build the models first "
+        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
+        "that holds them.",
+    )
 
 
 def check_model(spec: ModelSpec, clients: Any = None) -> ModelCheck:
@@ -250,8 +275,8 @@ def _personalize_client(spec: ModelSpec, clients: Any) -> Any:
     return getattr(clients, "personalize", clients)
 
 
-def _default_clients(arn: str) -> Any:
+def _default_clients(arn: str, workspace: str | os.PathLike[str] | None = None) -> Any:
     from videorecs_widgets.clients import clients_for_arn
 
-    return clients_for_arn(arn)
+    return clients_for_arn(arn, workspace=workspace)
 

@@ -80,6 +80,8 @@ class VideoRecsApp:
         self.registry = (registry if isinstance(registry, ModelRegistry)
                          else ModelRegistry(registry))
         self.catalog = catalog
+        if workspace is None:  # local ARNs name no workspace: the one beside models.yaml
+            workspace = self.registry.workspace
         self.service = results or ResultsService(catalog, workspace=workspace)
         self._panels: dict[str, Panel] = {}
 

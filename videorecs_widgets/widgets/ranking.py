@@ -93,7 +93,8 @@ class PersonalRankingPanel:
     ) -> None:
         self.catalog = catalog
         self.registry = registry
-        self.service = results or ResultsService(catalog, workspace=workspace)
+        self.service = results or ResultsService(
+            catalog, workspace=registry.workspace if workspace is None else workspace)
         self.n = n
         own_navigator = navigator is None
         self.navigator = navigator or UserNavigator(catalog, user_id)
