@@ -7,7 +7,7 @@ import pytest
 
 from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.model_spec import ModelSpec
-from videorecs_widgets.registry import ModelRegistry
+from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry
 from videorecs_widgets.results import ResultsService
 from videorecs_widgets.widgets.app import MODES, VideoRecsApp
 from videorecs_widgets.widgets.ranking import PersonalRankingPanel
@@ -101,6 +101,7 @@ def test_registry_change_from_the_editor_reaches_every_dropdown_without_a_call(
     app.panel.select_models("Personal Recommendations")
     calls = svc.calls
     editor = app.editor
+    editor.set_check(False)  # these campaigns do not exist: the drop-downs are what is tested
     for name, kind, arn in (("Popular 2", "recommendations", LOCAL + "popular-2"),
                             ("Ranking 2", "personal-ranking", LOCAL + "ranking-2"),
                             ("Similar 2", "similar-items", LOCAL + "similar-2")):
@@ -149,3 +150,50 @@ def test_app_opens_a_registry_file_by_path(lab_campaigns, reg, svc):
         "item_id"].iloc[0]
     with pytest.raises(InvalidParameterError, match="Invalid mode: 'Admin'"):
         VideoRecsApp(lab_campaigns.catalog, reg, results=svc, mode="Admin")
+
+
+def test_the_editor_refuses_a_type_the_campaign_does_not_answer_by_default(app, reg,
+                                                                          lab_campaigns):
+    before = reg.path.read_bytes()
+    editor = app.editor
+    assert editor.check_types
+    editor.fill(name="SIMS as recs", arn=lab_campaigns.campaigns["sims"], sort_order="3")
+    editor._fields["type"].value = "recommendations"
+    assert editor.save() is None
+    assert list(editor.field_errors) == ["type"]
+    assert ("Model 'SIMS as recs' is declared as 'recommendations', but its recipe aws-sims "
+            "answers 'similar-items' queries: change its type to 'similar-items'"
+            ) in editor.field_errors["type"]
+    assert "⚠ The campaign &#x27;lab-sims-campaign&#x27; is ACTIVE. Model &#x27;SIMS as recs" \
+        in editor._field_errors["type"].value
+    assert editor.status.startswith("Not saved: The campaign 'lab-sims-campaign' is ACTIVE. "
+                                    "Model 'SIMS as recs' is declared as")
+    editor.fill(name="Nowhere", arn=LOCAL + "zzz")
+    assert editor.save() is None
+    assert list(editor.field_errors) == ["arn"]
+    assert editor.field_errors["arn"].startswith(
+        "The campaign 'zzz' of model 'Nowhere' does not exist in region 'local'")
+    assert reg.path.read_bytes() == before
+    assert app.summary.table["name"].tolist() == [
+        "Personal Recommendations", "Most Popular", "Personal Ranking", "Similar Items"]
+
+
+def test_duplicate_models_are_noted_in_the_status_line_not_warned(lab_campaigns, tmp_path,
+                                                                  svc):
+    # pytest turns warnings into errors: a DuplicateModelWarning reaching the caller fails.
+    sims = lab_campaigns.campaigns["sims"]
+    path = tmp_path / "models.yaml"
+    path.write_text(
+        "models:\n"
+        f"  - {{name: Similar Items, arn: '{sims}', type: similar-items, sort_order: 1}}\n"
+        f"  - {{name: Copy, arn: '{sims}', type: similar-items, sort_order: 2}}\n")
+    app = VideoRecsApp(lab_campaigns.catalog, path, results=svc, user_id="196")
+    assert app.status == (
+        f"Note: Registry {path}, line 3: models 'Similar Items' (line 2) and 'Copy' have the "
+        f"same ARN {sims!r} and type 'similar-items'; both will show the same results.")
+    with pytest.warns(DuplicateModelWarning):  # the outside edit adds a third copy
+        outside = ModelRegistry(path)
+        outside.add(ModelSpec("Third", sims, "similar-items", 3))
+    assert app.reload() is True
+    assert app.status.startswith(f"{path} changed: the model lists were updated. Note: "
+                                 f"Registry {path}: models 'Similar Items' and 'Third' have ")

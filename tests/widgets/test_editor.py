@@ -141,7 +141,16 @@ def test_outside_edit_shows_after_reload_and_a_conflicting_save_keeps_the_file(e
     assert editor.save() is None
     assert editor.status.startswith("Not saved: Registry ")
     assert "changed on disk" in editor.status
+    # advice for the form's user (its Reload button), not for code (revert())
+    assert editor.status.endswith(
+        "both touch model 'Personal Ranking'; nothing was written. Press Reload to load the "
+        "file's version (the form keeps what you typed), then save again.")
+    assert "revert()" not in editor.status
     assert reg.path.read_bytes() == before and editor.form["sort_order"] == "8"
+    # Following the advice saves it.
+    assert editor.reload() is True and editor.form["sort_order"] == "8"
+    assert editor.save() is not None
+    assert ModelRegistry(reg.path).get("Personal Ranking").sort_order == 8
 
 
 def test_text_from_the_file_is_escaped_in_the_table(editor, reg, lab_campaigns):
@@ -150,3 +159,45 @@ def test_text_from_the_file_is_escaped_in_the_table(editor, reg, lab_campaigns):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor.html
     assert "<script>" not in editor.html and "a &amp; b" in editor.html
     assert editor.choices[-1] == "<script>alert(1)</script>"
+
+
+def test_the_type_check_is_on_by_default(editor, reg, lab_campaigns):
+    assert editor.check_types and editor._check.value
+    before = reg.path.read_bytes()
+    editor.fill(name="SIMS as recs", arn=lab_campaigns.campaigns["sims"], sort_order="3")
+    assert editor.form["type"] == "recommendations"
+    assert editor.save() is None
+    assert ("Model 'SIMS as recs' is declared as 'recommendations', but its recipe aws-sims "
+            "answers 'similar-items' queries") in editor.field_errors["type"]
+    editor.fill(name="Nowhere", arn=LOCAL + "zzz")
+    assert editor.save() is None
+    assert editor.field_errors["arn"].startswith(
+        "The campaign 'zzz' of model 'Nowhere' does not exist in region 'local'")
+    assert reg.path.read_bytes() == before
+    # Off, it saves what it is told (a model the service cannot be asked about yet).
+    editor.set_check(False)
+    assert editor.save() == ModelSpec("Nowhere", LOCAL + "zzz", "recommendations", 3)
+
+
+def test_the_model_being_edited_removed_elsewhere_is_said_in_the_status(editor, reg):
+    editor.edit("Personal Ranking")
+    reg.remove("Personal Ranking")  # another tab, or code in the notebook
+    assert editor.editing is None and editor.form["name"] == "Personal Ranking"
+    assert editor.status == (
+        "Model 'Personal Ranking' is no longer in models.yaml; the form keeps its values, and "
+        "Add saves them as a new model.")
+
+
+def test_a_duplicate_found_at_reload_is_noted_in_the_status_not_warned(editor, reg,
+                                                                       lab_campaigns):
+    # pytest turns warnings into errors: a DuplicateModelWarning reaching the caller fails.
+    text = reg.path.read_text()
+    reg.path.write_text(text + (
+        f"  - name: Copy\n    arn: {lab_campaigns.campaigns['rank']}\n"
+        "    type: personal-ranking\n    sort_order: 2\n"))
+    assert editor.reload() is True
+    assert editor.status.startswith(
+        f"The registry file changed; the models were updated. Note: Registry {reg.path}")
+    assert ": models 'Personal Ranking' and 'Copy' have the same ARN " in editor.status
+    assert editor.status.endswith(
+        "and type 'personal-ranking'; both will show the same results.")

@@ -82,3 +82,43 @@ def test_registry_change_shows_new_models_and_errors_without_runtime_calls(summa
 def test_model_names_are_escaped_in_the_table(summary, registry):
     registry.update("Most Popular", name="<b>Popular</b>")
     assert "&lt;b&gt;Popular&lt;/b&gt;" in summary.html and "<b>Popular" not in summary.html
+
+
+def test_a_sims_campaign_declared_as_recommendations_is_flagged_as_a_type_mismatch(
+        summary, registry, lab_campaigns, service):
+    registry.add(ModelSpec("SIMS as recs", lab_campaigns.campaigns["sims"], "recommendations",
+                           3))
+    row = summary.table.set_index("name").loc["SIMS as recs"]
+    assert row["recipe"] == "aws-sims"
+    assert row["status"] == "type mismatch: aws-sims answers similar-items"
+    assert "<td style='padding:2px 8px'>type mismatch: aws-sims answers similar-items</td>" \
+        in summary.html
+    assert summary.status == (
+        "Model 'SIMS as recs' is declared as 'recommendations', but its recipe aws-sims answers "
+        "'similar-items' queries: change its type to 'similar-items' in Administration, or "
+        "point it to a recommendations campaign.")
+    assert summary.table["status"].tolist().count("ACTIVE") == 4 and service.calls == 0
+    registry.remove("SIMS as recs")
+    assert summary.status == ""
+
+
+def test_a_name_with_an_emoji_is_charted_without_a_font_warning(summary, registry):
+    # pytest turns warnings into errors: matplotlib's "Glyph ... missing from font" would
+    # fail the redraw and show in the status line.
+    before = bytes(summary._chart.value)
+    registry.update("Most Popular", name="🎬 Most Popular")
+    assert summary.status == ""
+    assert summary.table["name"].tolist()[1] == "🎬 Most Popular"
+    after = bytes(summary._chart.value)
+    assert after.startswith(b"\x89PNG") and after != before
+
+
+def test_a_note_says_why_ranking_and_user_personalization_metrics_are_equal(summary,
+                                                                            registry):
+    assert summary.note == (
+        "Personalized-ranking is the user-personalization model asked to order a given list, "
+        "so its offline metrics (the whole catalogue ranked) equal those of "
+        "user-personalization trained on the same data.")
+    assert "Personalized-ranking is the user-personalization model" in summary._note.value
+    registry.remove("Personal Ranking")
+    assert summary.note == "" and summary._note.value == ""

@@ -27,7 +27,7 @@ import ipywidgets as widgets
 from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.registry import ModelRegistry
 from videorecs_widgets.results import ResultsService
-from videorecs_widgets.widgets.editor import RegistryEditor
+from videorecs_widgets.widgets.editor import RegistryEditor, duplicate_notes
 from videorecs_widgets.widgets.navigator import UserNavigator
 from videorecs_widgets.widgets.ranking import PersonalRankingPanel
 from videorecs_widgets.widgets.recommendations import RecommendationsPanel
@@ -77,8 +77,11 @@ class VideoRecsApp:
     ) -> None:
         if mode not in MODES:
             raise InvalidParameterError(f"Invalid mode: {mode!r}; use one of {MODES}.")
-        self.registry = (registry if isinstance(registry, ModelRegistry)
-                         else ModelRegistry(registry))
+        # The registry's duplicate warnings go to the status line, not to stderr (a red box
+        # on the app's page); the editor's table lists them too.
+        with duplicate_notes():
+            self.registry = (registry if isinstance(registry, ModelRegistry)
+                             else ModelRegistry(registry))
         self.catalog = catalog
         if workspace is None:  # local ARNs name no workspace: the one beside models.yaml
             workspace = self.registry.workspace
@@ -119,6 +122,8 @@ class VideoRecsApp:
             self._tabs,
         ])
         self._update_mode(mode)
+        if self.registry.warnings:
+            self.status_line.show(" ".join(f"Note: {w}." for w in self.registry.warnings))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -185,11 +190,13 @@ class VideoRecsApp:
     def reload(self) -> bool:
         """Pick up an outside edit of models.yaml (as the Reload button does); True if the
         models changed. Every drop-down follows; no model is asked anything."""
-        changed = self.status_line.run(self.registry.reload,
-                                       busy=f"Reading {self.registry.path} again…")
+        with duplicate_notes() as notes:
+            changed = self.status_line.run(self.registry.reload,
+                                           busy=f"Reading {self.registry.path} again…")
         if changed is not None and self.status_line.kind != "error":
+            note = "".join(f" Note: {n}." for n in notes)
             self.status_line.show(
-                f"{self.registry.path} changed: the model lists were updated." if changed
+                f"{self.registry.path} changed: the model lists were updated.{note}" if changed
                 else f"{self.registry.path} has not changed.", "ok")
         return bool(changed)
 

@@ -7,7 +7,7 @@ Every edit is saved through the registry, so its rules hold: the field rules of
 :func:`~videorecs_widgets.model_spec.spec_problems`, unique names, atomic saves, and no
 silent overwrite of an outside edit.
 
-With "Check the type against the service" on, a model is first checked the way
+With "Check the type against the service" on (the default), a model is first checked the way
 ``ModelRegistry.add(..., check_with=...)`` checks it
 (:func:`~videorecs_widgets.registry_check.check_model` and
 :func:`~videorecs_widgets.registry_check.refusal`): a campaign that does not exist, failed or
@@ -20,16 +20,17 @@ the status line), ``models.yaml`` is left byte-identical and the form keeps what
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
 
-from videorecs_widgets.errors import RegistryError
+from videorecs_widgets.errors import RegistryConflictError, RegistryError
 from videorecs_widgets.model_spec import (
     MAX_ARN_LENGTH,
     MAX_NAME_LENGTH,
@@ -67,7 +68,9 @@ class RegistryEditor:
     :func:`~videorecs_widgets.registry_check.check_model` accepts: a function from ARN to
     clients, a clients object or a ``personalize`` client); by default clients are chosen by
     each ARN, the embedded engine's in ``workspace``. ``check`` is the first state of the
-    "check the type against the service" box.
+    "check the type against the service" box: on by default, so a campaign that does not
+    exist, or whose recipe answers another type, is refused before it reaches the file (turn
+    it off to register a model the service cannot be asked about yet).
     """
 
     def __init__(
@@ -76,7 +79,7 @@ class RegistryEditor:
         *,
         clients: Any = None,
         workspace: Any = None,
-        check: bool = False,
+        check: bool = True,
     ) -> None:
         self.registry = registry
         self._clients = clients if clients is not None else _default_clients(workspace)
@@ -222,10 +225,14 @@ class RegistryEditor:
 
     def reload(self) -> bool:
         """Pick up an outside edit of the file (as the Reload button does); True if changed."""
-        changed = self.status_line.run(self.registry.reload, busy="Reading the file again…")
+        with duplicate_notes() as notes:
+            changed = self.status_line.run(self.registry.reload,
+                                           busy="Reading the file again…")
         if changed is not None and self.status_line.kind != "error":
+            note = "".join(f" Note: {n}." for n in notes)
             self.status_line.show("The registry file changed; the models were updated."
-                                  if changed else "The registry file has not changed.", "ok")
+                                  f"{note}" if changed else
+                                  "The registry file has not changed.", "ok")
         return bool(changed)
 
     def close(self) -> None:
@@ -287,7 +294,9 @@ class RegistryEditor:
             # A rule only the registry knows (a conflict with an outside edit, a disk error):
             # the file is as it was, and the form keeps what was typed.
             self._show_errors({})
-            self.status_line.error(f"Not saved: {exc}")
+            text = _conflict_advice(str(exc)) if isinstance(exc, RegistryConflictError) \
+                else str(exc)
+            self.status_line.error(f"Not saved: {text}")
             return None
         self._show_errors({})
         self._choice.value = saved.name
@@ -320,6 +329,11 @@ class RegistryEditor:
         )
         self._table_html.value = _table_markup(self._table, self.registry.warnings)
         current = self._choice.value
+        if current and current not in self.registry:
+            # Removed or renamed elsewhere (another tab, code, an outside edit): say so.
+            self.status_line.show(
+                f"Model {current!r} is no longer in {self.registry.path.name}; the form keeps "
+                "its values, and Add saves them as a new model.")
         options = [(NEW_MODEL, NEW_MODEL_VALUE)] + [(s.name, s.name) for s in specs]
         self._choice.unobserve(self._on_choice_change, names="value")
         try:
@@ -390,6 +404,31 @@ class RegistryEditor:
             sentence = self._errors.get(field)
             label.value = ("" if sentence is None else
                            f'<span style="color:#b42318">⚠ {html.escape(sentence)}</span>')
+
+
+@contextlib.contextmanager
+def duplicate_notes() -> Iterator[list[str]]:
+    """Collect the registry's :class:`DuplicateModelWarning` sentences raised in the block,
+    for a status line, instead of letting them reach stderr (a red box in a notebook or on the
+    app's page). The list is filled when the block ends; other warnings pass on as raised."""
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DuplicateModelWarning)
+        yield notes
+    for warning in caught:
+        if issubclass(warning.category, DuplicateModelWarning):
+            notes.append(str(warning.message))
+        else:  # not ours to swallow
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+
+
+def _conflict_advice(message: str) -> str:
+    """The registry's conflict sentence with the advice a user of this form can follow: the
+    Reload button, not the ``revert()`` call the registry's message names."""
+    head = message.split(" Call revert()", 1)[0].rstrip()
+    return (f"{head} Press Reload to load the file's version (the form keeps what you typed), "
+            "then save again.")
 
 
 def _table_markup(table: pd.DataFrame, warnings: list[str]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from videorecs_widgets.model_spec import recipe_model_type
 from videorecs_widgets.results import (
     PERSONAL_RANKING,
     RECOMMENDATIONS,
@@ -49,6 +51,28 @@ TYPE_LABELS = {RECOMMENDATIONS: "recommendations", PERSONAL_RANKING: "personal r
                SIMILAR_ITEMS: "similar items"}
 METRICS = SUMMARY_METRICS
 DECIMALS = SUMMARY_DECIMALS
+
+
+#: shown under the table when a personalized-ranking and a user-personalization model are
+#: both listed, whose metric rows are then equal (the engine trains them alike).
+SAME_METRICS_NOTE = (
+    "Personalized-ranking is the user-personalization model asked to order a given list, so "
+    "its offline metrics (the whole catalogue ranked) equal those of user-personalization "
+    "trained on the same data."
+)
+
+
+def _both_user_recipes(infos: list[ModelInfo]) -> bool:
+    recipes = [info.recipe or "" for info in infos]
+    return (any(r.startswith("aws-personalized-ranking") for r in recipes)
+            and any(r.startswith("aws-user-personalization") for r in recipes))
+
+
+def type_mismatch(info: ModelInfo) -> str | None:
+    """The type ``info``'s recipe answers when it is not the type the registry declares
+    (a SIMS campaign registered as recommendations), else ``None`` (also when unknown)."""
+    expected = recipe_model_type(info.recipe)
+    return expected if expected is not None and expected != info.type else None
 
 
 def _plain(text: str) -> str:
@@ -74,12 +98,14 @@ class ModelSummary:
     ) -> None:
         self.catalog = catalog
         self.registry = registry
-        self.service = results or ResultsService(catalog, workspace=workspace)
+        self.service = results or ResultsService(
+            catalog, workspace=registry.workspace if workspace is None else workspace)
         self._rng = np.random.default_rng(seed)
         self._callbacks: list[Callable[[Any], Any]] = []
         self._infos: list[ModelInfo] = []
         self._table = pd.DataFrame()
         self._last_random: Any = None
+        self._problems: dict[str, str] = {}  # model name -> why it cannot answer as declared
 
         self._refresh = widgets.Button(description="Refresh", icon="refresh",
                                        tooltip="Describe every model again")
@@ -87,6 +113,7 @@ class ModelSummary:
                                       button_style="primary",
                                       layout=widgets.Layout(width="auto"))  # whole label
         self._table_html = widgets.HTML(layout=widgets.Layout(overflow="auto"))  # narrow pages
+        self._note = widgets.HTML()  # under the table: why two rows can show equal metrics
         self._chart = widgets.Image(format="png", layout=widgets.Layout(max_width="760px"))
         self._data = widgets.HTML()
         self.status_line = StatusLine()
@@ -100,6 +127,7 @@ class ModelSummary:
             widgets.HBox([self._refresh, self._random]),
             self.status_line.widget,
             self._table_html,
+            self._note,
             self._chart,
             widgets.HTML("<h3>Data</h3>"),
             self._data,
@@ -142,6 +170,11 @@ class ModelSummary:
     def html(self) -> str:
         """The table's HTML."""
         return self._table_html.value
+
+    @property
+    def note(self) -> str:
+        """The sentence under the table ("" when none applies)."""
+        return SAME_METRICS_NOTE if self._note.value else ""
 
     # ---- public actions -------------------------------------------------------------------
 
@@ -188,9 +221,23 @@ class ModelSummary:
         specs = [spec for model_type in TYPE_ORDER for spec in self.registry.of_type(model_type)]
         self._infos = self.service.describe_all(specs)
         self._table = summary_table(self._infos)
+        problems = {info.name: info.error for info in self._infos if info.error}
+        for row, info in enumerate(self._infos):
+            expected = type_mismatch(info)
+            if expected is None:
+                continue
+            # It is ACTIVE, but every request of its declared type would be refused.
+            self._table.loc[row, "status"] = f"type mismatch: {info.recipe} answers {expected}"
+            problems.setdefault(info.name, (
+                f"Model {info.name!r} is declared as {info.type!r}, but its recipe "
+                f"{info.recipe} answers {expected!r} queries: change its type to "
+                f"{expected!r} in Administration, or point it to a {info.type} campaign."))
+        self._problems = problems
         self._table_html.value = self._table_markup()
+        self._note.value = (f"<div style='color:#6a7282'>{html.escape(SAME_METRICS_NOTE)}</div>"
+                            if _both_user_recipes(self._infos) else "")
         self._render_chart()
-        errors = [info.error for info in self._infos if info.error]
+        errors = list(problems.values())
         if errors:
             self.status_line.error(" ".join(errors))
         elif not self._infos:
@@ -210,7 +257,8 @@ class ModelSummary:
                 value = row[label]
                 text = "—" if math.isnan(value) else f"{value:.{DECIMALS}f}"
                 tds += f"<td style='padding:2px 8px;text-align:right'>{text}</td>"
-            title = f" title='{html.escape(info.error, quote=True)}'" if info.error else ""
+            problem = self._problems.get(info.name)
+            title = f" title='{html.escape(problem, quote=True)}'" if problem else ""
             body.append(f"<tr{title}>{tds}</tr>")
         if not body:
             body.append(f"<tr><td colspan='{4 + len(METRICS)}' style='color:#6a7282'>"
@@ -223,6 +271,16 @@ class ModelSummary:
         if not described:
             self._chart.layout.display = "none"
             return
+        # A name with a glyph the font lacks (an emoji) is drawn as a box; matplotlib's
+        # UserWarning about it would reach the page or the cell as a stderr box.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
+                                    category=UserWarning)
+            self._chart.value = self._chart_png(described)
+        self._chart.layout.display = "block"
+
+    @staticmethod
+    def _chart_png(described: list[ModelInfo]) -> bytes:
         ranking = [m for m in METRICS if m[1] != "coverage"]
         figure = Figure(figsize=(9.5, 3.2), dpi=80)
         FigureCanvasAgg(figure)
@@ -245,8 +303,7 @@ class ModelSummary:
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
-        self._chart.value = buffer.getvalue()
-        self._chart.layout.display = "block"
+        return buffer.getvalue()
 
     def _render_data(self) -> None:
         self._summary = self.catalog.summary()
