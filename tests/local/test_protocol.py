@@ -69,7 +69,8 @@ def test_list_dataset_groups__ignores_missing_profile_and_broken_config(tmp_path
 
 def test_describe_dataset_group__round_trips_through_service_model(tmp_path):
     p = personalize_clients("local", workspace=tmp_path / "ws").personalize
-    arn = p.create_dataset_group(name="g", roleArn="arn:aws:iam::1:role/r")["datasetGroupArn"]
+    arn = p.create_dataset_group(name="g", roleArn="arn:aws:iam::000000000000:role/r",
+                                 )["datasetGroupArn"]
     response = p.describe_dataset_group(datasetGroupArn=arn)
     shape = p.meta.service_model.operation_model("DescribeDatasetGroup").output_shape
     body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
@@ -77,7 +78,7 @@ def test_describe_dataset_group__round_trips_through_service_model(tmp_path):
     assert not report.has_errors(), report.generate_report()
     group = response["datasetGroup"]
     assert group["creationDateTime"].tzinfo is not None  # a datetime, as botocore parses it
-    assert group["roleArn"] == "arn:aws:iam::1:role/r"
+    assert group["roleArn"] == "arn:aws:iam::000000000000:role/r"
     assert "failureReason" not in group and "kmsKeyArn" not in group
 
 

@@ -155,7 +155,7 @@ class PersonalizeBackend(RuntimeOperations):
                     self._transition(
                         resource, CREATE_FAILED,
                         f"The process (pid {pid}) that was creating this resource ended before "
-                        "it finished; delete it and create it again.",
+                        f"it finished; {resource.redo_advice}.",
                     )
                     changed = True
         return changed
@@ -561,6 +561,9 @@ class PersonalizeBackend(RuntimeOperations):
                                 tags: list | None = None) -> dict[str, Any]:
         with self._writing():
             solution = self._get("solution", solution_arn)
+            # A version already training for this solution does not block another: the service
+            # documents "a new version of the solution is created every time you call this
+            # operation" and no refusal while one is in progress, only the account's quota.
             busy = [v for v in self._resources["solution-version"].values()
                     if v.status in IN_PROGRESS]
             if len(busy) >= MAX_TRAININGS_IN_PROGRESS:

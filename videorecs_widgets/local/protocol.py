@@ -6,6 +6,10 @@ and serializing the request, and stops at the first handler that returns
 ``(http_response, parsed)``: the request is never signed or sent, so no credentials or network
 are needed and moto's ``mock_aws()`` (which stubs ``before-send``) is never consulted.
 
+Before the backend sees a request, the handler checks the limits botocore does not (maximum
+lengths and values, patterns; see :mod:`.constraints`) and refuses a violation as the service
+does, with InvalidInputException.
+
 The handler reads the request's camelCase JSON body, converts member names to snake_case by
 walking the operation's input shape (map keys such as hyperparameter names or filter parameters
 stay as given), calls the backend method named after the operation, converts the snake_case
@@ -27,6 +31,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel, Shape
 
 from videorecs_widgets.errors import InvalidParameterError
+from videorecs_widgets.local.constraints import request_checker
 from videorecs_widgets.local.exceptions import InvalidInputException, PersonalizeServiceError
 
 SERVICES = ("personalize", "personalize-runtime")
@@ -104,12 +109,19 @@ class EngineHandler:
         self.backend = backend
         self._parsers: dict[str, Any] = {}
         self._parameters: dict[str, set[str]] = {}
+        self._checkers: dict[str, Any] = {}  # operation name -> its compiled limits
 
     def _accepted(self, method: Any) -> set[str]:
         name = method.__name__
         if name not in self._parameters:
             self._parameters[name] = set(inspect.signature(method).parameters)
         return self._parameters[name]
+
+    def _checker(self, model: OperationModel) -> Any:
+        checker = self._checkers.get(model.name)
+        if checker is None:
+            checker = self._checkers[model.name] = request_checker(model)
+        return checker
 
     def _parser(self, protocol: str) -> Any:
         if protocol not in self._parsers:
@@ -122,6 +134,7 @@ class EngineHandler:
         try:
             body = params.get("body") or b"{}"
             request = json.loads(body) if body else {}
+            self._checker(model)(request)  # the limits botocore leaves to the service
             method = getattr(self.backend, xform_name(model.name), None)
             if method is None:
                 raise InvalidInputException(

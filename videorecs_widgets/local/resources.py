@@ -42,6 +42,8 @@ class Resource:
 
     kind: ClassVar[str]
     arn_key: ClassVar[str]
+    # What to do about one left CREATE FAILED by a process that ended mid-creation.
+    redo_advice: ClassVar[str] = "delete it and create it again"
     name: str
     arn: str = ""
     created: float = field(default_factory=time.time)
@@ -128,6 +130,8 @@ class Dataset(Resource):
 class DatasetImportJob(Resource):
     kind: ClassVar[str] = "dataset-import-job"
     arn_key: ClassVar[str] = "dataset_import_job_arn"
+    redo_advice: ClassVar[str] = ("create a new dataset import job (the service has no way to "
+                                  "delete one)")
     dataset_arn: str = ""
     data_location: str = ""
     role_arn: str | None = None
@@ -183,6 +187,8 @@ class Solution(Resource):
 class SolutionVersion(Resource):
     kind: ClassVar[str] = "solution-version"
     arn_key: ClassVar[str] = "solution_version_arn"
+    redo_advice: ClassVar[str] = ("create a new solution version (the service has no way to "
+                                  "delete one)")
     solution_arn: str = ""
     settings: dict = field(default_factory=dict)  # the solution's settings when training began
     training_mode: str = "FULL"

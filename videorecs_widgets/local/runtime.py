@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -254,6 +255,11 @@ class RuntimeOperations:
         placed = {i for i, _ in ranked}
         # Items the model never saw go to the end, in the order given, as the service does.
         ranked += [(i, 0.0) for i in wanted if i not in placed]
+        # The service documents nothing for an id given twice. Rather than drop the repeat
+        # silently, every item given is answered: a repeated id comes back as often as it was
+        # given, next to its first answer (the rank and score of its first occurrence).
+        times = Counter(str(i) for i in input_list)
         items = [{"item_id": i, "score": s} for i, s in ranked
-                 if i not in exclude and (allowed is None or i in allowed)]
+                 if i not in exclude and (allowed is None or i in allowed)
+                 for _ in range(times[i])]
         return {"personalized_ranking": items, "recommendation_id": f"RID-{uuid.uuid4()}"}
