@@ -187,3 +187,26 @@ def test_select_model_of_another_type_raises_unknown_model_error(panel, reg, svc
         "that type: 'Personal Ranking', 'Ranking (deleted)')."
     )
     assert panel.selected_models == (None,) and svc.calls == 0
+
+
+def test_no_ranking_model_in_the_registry_is_said_in_the_panel(lab_campaigns, tmp_path, svc):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Similar Items", lab_campaigns.campaigns["sims"], "similar-items", 1))
+    panel = PersonalRankingPanel(lab_campaigns.catalog, registry, results=svc, user_id="196")
+    assert panel.model_options == []
+    assert panel._ranked_grid.message == (
+        "No personal-ranking model in models.yaml: add one in Administration.")
+    registry.add(ModelSpec("Personal Ranking", lab_campaigns.campaigns["rank"],
+                           "personal-ranking", 1))
+    assert panel._ranked_grid.message == (
+        "Choose a ranking model to re-rank these films for this user.")
+    assert svc.calls == 0
+
+
+def test_removing_the_chosen_model_is_said_in_the_status_line(panel, reg, svc):
+    panel.select_model("Personal Ranking")
+    assert panel.results[0].ok
+    reg.remove("Personal Ranking")  # the Administration tab, or code
+    assert panel.selected_models == (None,) and panel.results == (None,)
+    assert panel.status == ("Model 'Personal Ranking' is no longer in models.yaml; choose "
+                            "another model.")

@@ -186,3 +186,23 @@ def test_unknown_model_names_raise_unknown_model_error_listing_the_models(panel,
     with pytest.raises(UnknownModelError, match=r"^No model named 'Similar Items' of type "
                                                 r"recommendations in "):
         panel.select_models("Similar Items")  # a model of another type
+
+
+def test_no_recommendations_model_in_the_registry_is_said_in_the_panel(catalog, registry,
+                                                                       service):
+    for name in ("Personal Recommendations", "Most Popular"):
+        registry.remove(name)
+    panel = RecommendationsPanel(catalog, registry, results=service, user_id="196")
+    assert panel.model_options == []
+    assert [grid.message for grid in panel._grids] == [
+        "No recommendations model in models.yaml: add one in Administration."] * 2
+    assert service.calls == 0
+
+
+def test_removing_the_chosen_models_is_said_in_the_status_line(panel, registry):
+    panel.select_models("Personal Recommendations", "Most Popular")
+    registry.remove("Most Popular")
+    assert panel.selected_models == ("Personal Recommendations", None)
+    assert panel.status == ("Model 'Most Popular' is no longer in models.yaml; choose another "
+                            "model.")
+    assert panel.results[0].ok

@@ -206,3 +206,28 @@ def test_unknown_model_names_raise_unknown_model_error(panel, reg, svc):
         "type: 'Personal Ranking')."
     )
     assert panel.selected_models == (None, None) and svc.calls == 0
+
+
+def test_no_similar_items_model_in_the_registry_is_said_in_the_panel(lab_campaigns, tmp_path,
+                                                                     svc):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Personal Ranking", lab_campaigns.campaigns["rank"],
+                           "personal-ranking", 1))
+    panel = SimilarItemsPanel(lab_campaigns.catalog, registry, results=svc, user_id="196")
+    assert panel.model_options == []
+    assert panel._grid.message == (
+        "No similar-items model in models.yaml: add one in Administration.")
+    assert svc.calls == 0
+
+
+def test_removing_the_chosen_models_is_said_in_the_status_line(panel, reg, svc):
+    panel.select_model("Similar Items")
+    panel.set_ordering("Personal Ranking")
+    reg.remove("Personal Ranking")
+    assert panel.ordering is None and panel.results[0].ok
+    assert panel.status == ("Model 'Personal Ranking' is no longer in models.yaml; the list is "
+                            "shown as returned.")
+    reg.remove("Similar Items")
+    assert panel.selected_models == (None, None)
+    assert panel.status == ("Model 'Similar Items' is no longer in models.yaml; choose another "
+                            "model.")

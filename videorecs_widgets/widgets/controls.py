@@ -32,6 +32,24 @@ def model_options(registry: ModelRegistry, model_type: str) -> list[tuple[str, s
     ]
 
 
+def no_models_note(registry: ModelRegistry, model_type: str) -> str | None:
+    """Why a ``model_type`` drop-down offers no model (the registry has none of that type),
+    or ``None`` when it offers one; shown where that model's films would be."""
+    if registry.of_type(model_type):
+        return None
+    return f"No {model_type} model in {registry.path.name}: add one in Administration."
+
+
+def removed_note(
+    registry: ModelRegistry, names: list[str], what: str = "choose another model"
+) -> str:
+    """The status line's sentence when chosen models left the registry (removed or renamed
+    elsewhere), so their lists emptied: say it rather than clear them silently."""
+    listed = " and ".join(repr(n) for n in names)
+    verb = "are" if len(names) > 1 else "is"
+    return f"Model {listed} {verb} no longer in {registry.path.name}; {what}."
+
+
 def model_dropdown(
     registry: ModelRegistry, model_type: str, description: str, width: str = "320px"
 ) -> widgets.Dropdown:

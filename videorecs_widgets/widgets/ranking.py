@@ -30,7 +30,9 @@ from videorecs_widgets.widgets.controls import (
     model_dropdown,
     model_options,
     model_value,
+    no_models_note,
     paused,
+    removed_note,
     set_model_options,
 )
 from videorecs_widgets.widgets.navigator import UserNavigator
@@ -269,11 +271,14 @@ class PersonalRankingPanel:
 
     def _update_options(self) -> None:
         """Follow the registry: new options, same choice where it still exists, no model call."""
+        before = chosen(self._model)
         with self._paused():
             if not set_model_options(self._model, model_options(self.registry,
                                                                 PERSONAL_RANKING)):
                 self._result = None
         self._render()
+        if before is not None and chosen(self._model) is None:
+            self.status_line.show(removed_note(self.registry, [before]))
 
     def _render(self) -> None:
         """Draw both lists from the stored frames (no model call)."""
@@ -287,7 +292,7 @@ class PersonalRankingPanel:
         if name is None or result is None:
             self._result = None
             self._headers[1].value = f"<b>Model 1</b>: {html.escape(NO_MODEL)}"
-            self._ranked_grid.clear()
+            self._ranked_grid.clear(no_models_note(self.registry, PERSONAL_RANKING))
             if self.status_line.kind == "error":
                 self.status_line.clear()
             return

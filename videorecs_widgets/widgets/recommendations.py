@@ -38,7 +38,9 @@ from videorecs_widgets.widgets.controls import (
     model_dropdown,
     model_options,
     model_value,
+    no_models_note,
     paused,
+    removed_note,
     set_model_options,
 )
 from videorecs_widgets.widgets.navigator import UserNavigator
@@ -305,11 +307,16 @@ class RecommendationsPanel:
     def _update_options(self) -> None:
         """Follow the registry: new options, same choice where it still exists, no model call."""
         options = model_options(self.registry, RECOMMENDATIONS)
+        removed = []
         with self._paused():
             for k, dropdown in enumerate(self._models):
+                before = chosen(dropdown)
                 if not set_model_options(dropdown, options):
                     self._results[k] = None
+                    removed.append(before)
         self._render()
+        if removed:
+            self.status_line.show(removed_note(self.registry, removed))
 
     def _render(self) -> None:
         """Draw everything from the stored results (no model call)."""
@@ -320,7 +327,7 @@ class RecommendationsPanel:
             if result is None or name is None:
                 self._results[k] = None
                 self._headers[k].value = f"<b>Model {k + 1}</b>: {html.escape(NO_MODEL)}"
-                self._grids[k].clear()
+                self._grids[k].clear(no_models_note(self.registry, RECOMMENDATIONS))
                 continue
             if result.error:
                 errors.append(f"Model {k + 1}: {result.error}")

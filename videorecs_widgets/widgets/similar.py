@@ -40,7 +40,9 @@ from videorecs_widgets.widgets.controls import (
     model_dropdown,
     model_options,
     model_value,
+    no_models_note,
     paused,
+    removed_note,
     set_model_options,
 )
 from videorecs_widgets.widgets.navigator import UserNavigator
@@ -328,6 +330,7 @@ class SimilarItemsPanel:
 
     def _update_options(self) -> None:
         """Follow the registry: new options, same choices where they still exist, no call."""
+        model, ordering = chosen(self._model), self.ordering
         with self._paused():
             if not set_model_options(self._model, model_options(self.registry, SIMILAR_ITEMS)):
                 self._similar = None
@@ -335,6 +338,14 @@ class SimilarItemsPanel:
         if self._spec(self.ordering) is None:
             self._ranked = None
         self._render()
+        notes = []
+        if model is not None and chosen(self._model) is None:
+            notes.append(removed_note(self.registry, [model]))
+        if ordering is not None and self.ordering is None:
+            notes.append(removed_note(self.registry, [ordering],
+                                      "the list is shown as returned"))
+        if notes:
+            self.status_line.show(" ".join(notes))
 
     def _set_ordering_options(self) -> None:
         """Ordering's options for the current user and registry; keeps a model still listed.
@@ -360,7 +371,8 @@ class SimilarItemsPanel:
         if name is None or similar is None:
             self._similar = self._ranked = None
             self._header.value = f"<b>Model 1</b>: {html.escape(NO_MODEL)}"
-            self._grid.show(empty_frame())  # no films, but the columns code reads
+            self._grid.show(empty_frame(),  # no films, but the columns code reads
+                            message=no_models_note(self.registry, SIMILAR_ITEMS))
             if self.status_line.kind == "error":
                 self.status_line.clear()
             return
