@@ -70,8 +70,13 @@ def _cmd_app(args: argparse.Namespace) -> int:
     workspace = args.workspace or Path(defaults["WORKSPACE"])
     # the lab's data files go beside a workspace given here, in the checkout's data/ otherwise
     lab_data_dir = args.workspace / "lab-data" if args.workspace else None
-    serve.serve_app(workspace, args.registry or Path(defaults["REGISTRY_PATH"]),
-                    port=args.port, data_dir=args.data_dir, lab_data_dir=lab_data_dir,
+    lab_registry = Path(defaults["REGISTRY_PATH"])
+    registry = args.registry or lab_registry
+    # The lab's models are added only to the lab's own models.yaml, or when asked: a user's
+    # registry file is theirs, and is served as it is.
+    own = args.registry is None or registry.resolve() == lab_registry.resolve()
+    serve.serve_app(workspace, registry, port=args.port, data_dir=args.data_dir,
+                    lab_data_dir=lab_data_dir, build_lab_models=own or args.build_lab_models,
                     open_browser=not args.no_browser)
     return 0
 
@@ -87,6 +92,9 @@ def _add_app_parser(sub: argparse._SubParsersAction) -> None:
                    help="the embedded engine's folder (default: .videorecs of this checkout)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where MovieLens 100k lives (default: the project's data/ folder)")
+    p.add_argument("--build-lab-models", action="store_true",
+                   help="build the lab's models if missing and register them in --registry "
+                        "(always done for the lab's own models.yaml, never otherwise)")
     p.add_argument("--no-browser", action="store_true",
                    help="do not open a browser; just print the address")
     p.set_defaults(func=_cmd_app)

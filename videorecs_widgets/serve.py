@@ -1,6 +1,8 @@
 """Serve :class:`~videorecs_widgets.VideoRecsApp` as a standalone web page with Voila.
 
-``videorecs-widgets app`` calls :func:`ensure_lab_models` and then runs an :class:`AppServer`:
+``videorecs-widgets app`` checks its arguments (:func:`check_app_arguments`), builds the lab's
+models when it serves the lab's own ``models.yaml`` or is asked to (:func:`ensure_lab_models`;
+a user's own registry file is never added to otherwise), and then runs an :class:`AppServer`:
 
 - the page is a small notebook written at start into a temporary folder (one cell of
   parameters, one that builds the app); Voila runs it in a fresh kernel for each visit, in the
@@ -26,6 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -107,6 +110,61 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
         return True
+
+
+def _port_in_use(port: int) -> AppServerError:
+    return AppServerError(
+        f"Cannot serve the app on {HOST}:{port}: the port is already in use; "
+        "pass another port, or none to use a free one."
+    )
+
+
+def check_app_arguments(
+    workspace: str | os.PathLike[str],
+    registry_path: str | os.PathLike[str],
+    *,
+    port: int | None = None,
+) -> None:
+    """Refuse, before anything is built or served, what would stop the app later: a registry
+    path that is a folder or whose folder does not exist, a registry file that cannot be read,
+    a workspace that is a file, a port out of range or in use.
+
+    Raises :class:`~videorecs_widgets.errors.InvalidParameterError` (or
+    :class:`AppServerError` for a busy port) naming the offending value.
+    """
+    from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry
+
+    path = Path(registry_path)
+    if path.is_dir():
+        raise InvalidParameterError(
+            f"Cannot serve the app with registry {str(path)!r}: it is a folder, not a file; "
+            f"pass the models.yaml inside it (--registry {str(path / 'models.yaml')!r})."
+        )
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise InvalidParameterError(
+            f"Cannot serve the app with registry {str(path)!r}: its folder {str(folder)!r} "
+            "does not exist; create the folder first, or pass a registry in an existing folder."
+        )
+    if path.is_file():
+        # broken YAML or an invalid model: refused now (RegistryError), not in the page
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DuplicateModelWarning)  # the page notes those
+            ModelRegistry(path)
+    ws = Path(workspace).resolve()
+    blocker = next((p for p in (ws, *ws.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = "it is a file" if blocker == ws else f"{str(blocker)!r} is a file"
+        raise InvalidParameterError(
+            f"Cannot serve the app with the embedded engine's workspace {str(ws)!r}: {where}, "
+            "not a folder; pass --workspace with a folder."
+        )
+    if port is not None:
+        if not 0 < port < 65536:
+            raise InvalidParameterError(
+                f"Invalid port {port!r}: use a number from 1 to 65535.")
+        if not port_is_free(port):
+            raise _port_in_use(port)
 
 
 def lab_models_missing(
@@ -220,10 +278,7 @@ class AppServer:
         if self.port is None:
             self.port = free_port()
         elif not port_is_free(self.port):
-            raise AppServerError(
-                f"Cannot serve the app on {HOST}:{self.port}: the port is already in use; "
-                "pass another port, or none to use a free one."
-            )
+            raise _port_in_use(self.port)
         self._folder = tempfile.TemporaryDirectory(prefix="videorecs-app-")
         notebook = Path(self._folder.name) / APP_NOTEBOOK
         nbformat.write(app_notebook(self.workspace, self.registry_path, data_dir=self.data_dir,
@@ -327,12 +382,24 @@ def serve_app(
     port: int | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     lab_data_dir: str | os.PathLike[str] | None = None,
+    build_lab_models: bool = False,
     open_browser: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> None:
-    """What ``videorecs-widgets app`` does: build the lab's models if they are missing, serve
-    the app until Ctrl+C (or SIGTERM), then stop Voila cleanly."""
-    ensure_lab_models(workspace, registry_path, lab_data_dir=lab_data_dir, echo=echo)
+    """What ``videorecs-widgets app`` does: check the arguments; with ``build_lab_models``,
+    build the lab's models if they are missing (and register them in ``registry_path``);
+    serve the app until Ctrl+C (or SIGTERM), then stop Voila cleanly.
+
+    Without ``build_lab_models`` the registry file is served as it is: the panels say which
+    of its models are missing.
+    """
+    check_app_arguments(workspace, registry_path, port=port)
+    if build_lab_models:
+        ensure_lab_models(workspace, registry_path, lab_data_dir=lab_data_dir, echo=echo)
+    elif not Path(registry_path).is_file():
+        echo(f"{registry_path} does not exist yet: the app starts with no models; add them in "
+             "its Administration tab (or pass --build-lab-models to build the lab's models and "
+             "register them there).")
     server = AppServer(workspace, registry_path, port=port, data_dir=data_dir)
     previous = _stop_on_sigterm()
     try:

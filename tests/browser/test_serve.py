@@ -7,8 +7,11 @@ built once).
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.registry import ModelRegistry, ModelSpec
 from videorecs_widgets.serve import (
     HOST,
+    READY_PATH,
     AppServer,
     AppServerError,
     app_notebook,
@@ -30,6 +34,18 @@ from videorecs_widgets.serve import (
 )
 
 AWS_ARN = "arn:aws:personalize:us-east-1:123456789012:campaign/recs"
+MISSING_ARN = "arn:aws:personalize:local:000000000000:campaign/does-not-exist"
+
+
+def run_app(*args: str) -> tuple[int, str]:
+    """`videorecs-widgets app --no-browser ARGS` in this process: exit code and stderr."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["app", "--no-browser", *args])
+    return code, err.getvalue()
 
 
 def test_app_notebook_shows_the_app_from_the_registry_folder(tmp_path):
@@ -130,3 +146,78 @@ def test_server_serves_an_offline_page_and_stops_cleanly(lab, tmp_path):
 
 def test_free_port_is_free():
     assert port_is_free(free_port())
+
+
+def test_cli_app_refuses_a_registry_folder_before_building_anything(tmp_path):
+    workspace = tmp_path / "ws"
+    code, err = run_app("--workspace", str(workspace), "--registry", str(tmp_path))
+    assert code == 2
+    assert err == (
+        f"videorecs-widgets app: Cannot serve the app with registry {str(tmp_path)!r}: it is a "
+        f"folder, not a file; pass the models.yaml inside it (--registry "
+        f"{str(tmp_path / 'models.yaml')!r}).\n")
+    assert not workspace.exists()  # nothing was trained
+
+
+def test_cli_app_refuses_a_registry_in_a_missing_folder_before_building_anything(tmp_path):
+    workspace, registry = tmp_path / "ws", tmp_path / "nope" / "models.yaml"
+    code, err = run_app("--workspace", str(workspace), "--registry", str(registry),
+                        "--build-lab-models")
+    assert code == 2
+    assert err == (
+        f"videorecs-widgets app: Cannot serve the app with registry {str(registry)!r}: its "
+        f"folder {str(tmp_path / 'nope')!r} does not exist; create the folder first, or pass "
+        "a registry in an existing folder.\n")
+    assert not workspace.exists() and not registry.parent.exists()
+
+
+def test_cli_app_refuses_a_busy_port_before_building_anything(tmp_path):
+    workspace, registry = tmp_path / "ws", tmp_path / "models.yaml"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind((HOST, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, err = run_app("--port", str(port), "--workspace", str(workspace),
+                            "--registry", str(registry), "--build-lab-models")
+    assert code == 2
+    assert err == (f"videorecs-widgets app: Cannot serve the app on 127.0.0.1:{port}: the "
+                   "port is already in use; pass another port, or none to use a free one.\n")
+    assert not workspace.exists() and not registry.exists()
+
+
+def test_cli_app_refuses_a_workspace_that_is_a_file(tmp_path):
+    (tmp_path / "ws").write_text("not a folder")
+    code, err = run_app("--workspace", str(tmp_path / "ws"), "--registry",
+                        str(tmp_path / "models.yaml"))
+    assert code == 2
+    assert err == (
+        "videorecs-widgets app: Cannot serve the app with the embedded engine's workspace "
+        f"{str(tmp_path / 'ws')!r}: it is a file, not a folder; pass --workspace with a "
+        "folder.\n")
+
+
+def test_cli_app_serves_a_users_registry_as_it_is(tmp_path):
+    """A user's own models.yaml is never added to: no lab models are built or registered in
+    it; the page is served and its panels say which campaign is missing."""
+    registry = tmp_path / "mine.yaml"
+    ModelRegistry(registry).add(ModelSpec("Mine", MISSING_ARN, "recommendations", 1))
+    before = registry.read_bytes()
+    workspace, port, log = tmp_path / "ws", free_port(), tmp_path / "app.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "videorecs_widgets.cli", "app", "--no-browser",
+             "--port", str(port), "--workspace", str(workspace), "--registry", str(registry)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        from conftest import stop_process, wait_for_http
+
+        wait_for_http(f"http://{HOST}:{port}/{READY_PATH}", process, log, timeout=90)
+    finally:
+        code = stop_process(process)
+    text = log.read_text(errors="replace")
+    assert code == 0, text[-3000:]
+    assert f"Voilà is running at:\nhttp://127.0.0.1:{port}/" in text
+    assert "Building the lab's models" not in text and "Registered" not in text
+    assert registry.read_bytes() == before
+    assert not (workspace / "lab-data").exists()
