@@ -201,3 +201,19 @@ def test_a_duplicate_found_at_reload_is_noted_in_the_status_not_warned(editor, r
     assert ": models 'Personal Ranking' and 'Copy' have the same ARN " in editor.status
     assert editor.status.endswith(
         "and type 'personal-ranking'; both will show the same results.")
+
+
+def test_without_a_workspace_the_check_asks_the_registrys_own(lab_campaigns, tmp_path,
+                                                              monkeypatch):
+    # The lab keeps models.yaml and .videorecs/ side by side; the editor is used from anywhere.
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    (tmp_path / ".videorecs").symlink_to(lab_campaigns.workspace, target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    editor = RegistryEditor(registry)
+    editor.fill(name="Similar Items", arn=lab_campaigns.campaigns["sims"], sort_order="1")
+    editor._fields["type"].value = "similar-items"
+    editor._save.click()
+    assert editor.status.startswith("Added model 'Similar Items' to "), editor.status
+    assert [s.name for s in on_disk(registry)] == ["Similar Items"]

@@ -67,10 +67,10 @@ class RegistryEditor:
     ``clients`` is what the type check asks (anything
     :func:`~videorecs_widgets.registry_check.check_model` accepts: a function from ARN to
     clients, a clients object or a ``personalize`` client); by default clients are chosen by
-    each ARN, the embedded engine's in ``workspace``. ``check`` is the first state of the
-    "check the type against the service" box: on by default, so a campaign that does not
-    exist, or whose recipe answers another type, is refused before it reaches the file (turn
-    it off to register a model the service cannot be asked about yet).
+    each ARN, the embedded engine's in ``workspace`` (default: the registry's). ``check`` is
+    the first state of the "check the type against the service" box: on by default, so a
+    campaign that does not exist, or whose recipe answers another type, is refused before it
+    reaches the file (turn it off to register a model the service cannot be asked about yet).
     """
 
     def __init__(
@@ -82,7 +82,8 @@ class RegistryEditor:
         check: bool = True,
     ) -> None:
         self.registry = registry
-        self._clients = clients if clients is not None else _default_clients(workspace)
+        self._clients = clients if clients is not None else _default_clients(
+            registry.workspace if workspace is None else workspace)
         self._errors: dict[str, str] = {}
         self._last_check: ModelCheck | None = None
         self._table = pd.DataFrame(columns=list(TABLE_COLUMNS))
