@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from processes import stop_process, wait_for_http
 
 from videorecs_widgets import cli
 from videorecs_widgets.errors import InvalidParameterError
@@ -210,8 +211,6 @@ def test_cli_app_serves_a_users_registry_as_it_is(tmp_path):
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        from conftest import stop_process, wait_for_http
-
         wait_for_http(f"http://{HOST}:{port}/{READY_PATH}", process, log, timeout=90)
     finally:
         code = stop_process(process)
