@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from videorecs_widgets.clients import personalize_clients, wait_until_active
+from videorecs_widgets.errors import ResourceFailedError
 from videorecs_widgets.local.exceptions import InvalidInputException
 from videorecs_widgets.local.filters import (
     ItemIndex,
@@ -189,8 +190,8 @@ def _schema(name: str, fields: list[dict]) -> str:
 
 
 @pytest.fixture
-def genre_campaign(tmp_path):
-    """A popularity campaign over 40 items (even ones Horror, odd ones Comedy), 60 users."""
+def genre_group(tmp_path):
+    """A dataset group of 60 users, each with 20 of 40 items (even ones Horror, odd Comedy)."""
     p, runtime = personalize_clients("local", workspace=tmp_path / "ws")
     group = p.create_dataset_group(name="g")["datasetGroupArn"]
     files = {
@@ -218,13 +219,26 @@ def genre_campaign(tmp_path):
         wait_until_active(p, p.create_dataset_import_job(
             jobName=kind, datasetArn=dataset,
             dataSource={"dataLocation": str(path)})["datasetImportJobArn"])
-    solution = p.create_solution(name="pop", datasetGroupArn=group,
-                                 recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
+    return p, runtime, group
+
+
+def _campaign(p, group: str, recipe: str, hyperparameters: dict | None = None) -> str:
+    config = {"algorithmHyperParameters": hyperparameters} if hyperparameters else {}
+    solution = p.create_solution(name=f"s-{len(p.list_solutions()['solutions'])}",
+                                 datasetGroupArn=group, solutionConfig=config,
+                                 recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
                                  )["solutionArn"]
     version = wait_until_active(p, p.create_solution_version(
         solutionArn=solution)["solutionVersionArn"])["solutionVersionArn"]
-    campaign = wait_until_active(p, p.create_campaign(
-        name="c", solutionVersionArn=version)["campaignArn"])["campaignArn"]
+    return wait_until_active(p, p.create_campaign(
+        name=solution.rsplit("/", 1)[1], solutionVersionArn=version)["campaignArn"])["campaignArn"]
+
+
+@pytest.fixture
+def genre_campaign(genre_group):
+    """A popularity campaign over the genre group, and an INCLUDE and EXCLUDE genre filter."""
+    p, runtime, group = genre_group
+    campaign = _campaign(p, group, "aws-popularity-count")
     filters = {
         action: wait_until_active(p, p.create_filter(
             name=action.lower(), datasetGroupArn=group,
@@ -233,6 +247,32 @@ def genre_campaign(tmp_path):
         for action in ("INCLUDE", "EXCLUDE")
     }
     return runtime, campaign, filters
+
+
+def test_exclude_interacted_false_lets_history_back_unless_a_filter_removes_it(genre_group):
+    p, runtime, group = genre_group
+    history = {f"i{(1 + k) % 40}" for k in range(20)}  # u1's items
+    default = _campaign(p, group, "aws-user-personalization")
+    rewatch = _campaign(p, group, "aws-user-personalization",
+                        {"exclude_interacted": "false"})
+    unseen = wait_until_active(p, p.create_filter(
+        name="unseen", datasetGroupArn=group,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')["filterArn"],
+    )["filterArn"]
+
+    def ids(campaign, **kwargs):
+        return [e["itemId"] for e in runtime.get_recommendations(
+            campaignArn=campaign, userId="u1", numResults=40, **kwargs)["itemList"]]
+
+    assert len(ids(default)) == 20 and not set(ids(default)) & history
+    assert set(ids(rewatch)) == {f"i{i}" for i in range(40)}
+    assert set(ids(rewatch, filterArn=unseen)) == set(ids(default))
+    with pytest.raises(ResourceFailedError, match="'exclude_interacted' is 'maybe', but it must"):
+        wait_until_active(p, p.create_solution_version(solutionArn=p.create_solution(
+            name="bad", datasetGroupArn=group,
+            recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+            solutionConfig={"algorithmHyperParameters": {"exclude_interacted": "maybe"}},
+        )["solutionArn"])["solutionVersionArn"])
 
 
 def test_get_recommendations__quoted_filter_values(genre_campaign):

@@ -217,8 +217,9 @@ class TrainedModel:
     ) -> list[tuple[str, float]]:
         """Best items for a user, best first, as ``(item_id, score)`` with scores in ``[0, 1]``.
 
-        Never returns the user's training history or ``exclude``; ``allowed`` (when given)
-        restricts the candidates. A user without history gets the most popular items.
+        Never returns ``exclude``, nor the user's training history unless the model was
+        trained with ``exclude_interacted`` false; ``allowed`` (when given) restricts the
+        candidates. A user without history gets the most popular items.
         """
         self._require("recommend", ("user", "popularity"))
         user = self.users.index(user_id)
@@ -226,7 +227,10 @@ class TrainedModel:
             scores = self._popular_score.astype(np.float64)
         else:
             scores = self._user_scores(user, user_id)
-        return self._top(scores, num_results, self._history(user), exclude, allowed)
+        banned = self._history(user)
+        if not self.params.get("exclude_interacted", True):
+            banned = banned[:0]
+        return self._top(scores, num_results, banned, exclude, allowed)
 
     def similar_items(
         self,

@@ -183,6 +183,12 @@ _USER_PARAMS: dict[str, _Param] = {
         200.0, float, lambda v: 0 < v <= 1e6, "a number above 0, at most 1000000"
     ),
 }
+# Recommendations leave out what the user already interacted with; false lets them back in
+# (films to watch again). Ranking orders the list it is given, so it has no such switch.
+_RECOMMEND_PARAMS: dict[str, _Param] = {
+    **_USER_PARAMS,
+    "exclude_interacted": _Param(True, _bool, lambda v: True, "true or false"),
+}
 _SIMS_PARAMS: dict[str, _Param] = {
     "popularity_discount_factor": _Param(0.5, float, lambda v: 0 <= v <= 1, "a number from 0 to 1"),
     "min_cointeraction_count": _Param(
@@ -196,8 +202,8 @@ _SIMILAR_PARAMS: dict[str, _Param] = {
 }
 
 _PARAMS_BY_RECIPE: dict[str, dict[str, _Param]] = {
-    "aws-user-personalization": _USER_PARAMS,
-    "aws-user-personalization-v2": _USER_PARAMS,
+    "aws-user-personalization": _RECOMMEND_PARAMS,
+    "aws-user-personalization-v2": _RECOMMEND_PARAMS,
     "aws-personalized-ranking": _USER_PARAMS,
     "aws-personalized-ranking-v2": _USER_PARAMS,
     "aws-sims": _SIMS_PARAMS,
