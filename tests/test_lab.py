@@ -4,23 +4,40 @@ import pytest
 from videorecs_widgets.cli import main
 from videorecs_widgets.clients import personalize_clients
 from videorecs_widgets.errors import InvalidParameterError
-from videorecs_widgets.lab import build_lab_models, declared_parameters, run_lab
+from videorecs_widgets.lab import build_lab_models, declared_parameters, project_root, run_lab
 from videorecs_widgets.registry import ModelRegistry
+from videorecs_widgets.serve import lab_models_missing
 
 
-def test_build_lab_models_makes_the_four_campaigns_and_registers_them(tmp_path, ml100k_dir):
+def test_build_lab_models_makes_the_six_campaigns_and_registers_them(tmp_path, ml100k_dir):
     workspace, registry_path = tmp_path / "ws", tmp_path / "models.yaml"
     arns = build_lab_models(workspace, registry_path, lab_data_dir=tmp_path / "lab")
     assert sorted(arns) == ["Most Popular", "Personal Ranking", "Personal Recommendations",
+                            "Recommendations + demographics", "Recommendations + item metadata",
                             "Similar Items"]
     registry = ModelRegistry(registry_path)
     assert [m.name for m in registry.of_type("recommendations")] == [
-        "Personal Recommendations", "Most Popular"]
+        "Personal Recommendations", "Most Popular", "Recommendations + demographics",
+        "Recommendations + item metadata"]
     assert registry.get("Similar Items").arn == arns["Similar Items"]
+    # What the full lab leaves in the checkout's models.yaml, so a fresh checkout's app finds
+    # every model it lists.
+    assert registry.models == ModelRegistry(project_root() / "models.yaml").models
+    assert lab_models_missing(workspace, project_root() / "models.yaml") is None
     clients = personalize_clients("local", workspace=workspace)
     checks = {c.name: c for c in registry.check(clients)}
     assert all(c.ok for c in checks.values()), [c.message for c in checks.values()]
     assert checks["Similar Items"].recipe_name == "aws-sims"
+    assert checks["Recommendations + demographics"].recipe_name == "aws-user-personalization"
+    groups = {g["name"] for g in clients.personalize.list_dataset_groups()["datasetGroups"]}
+    assert groups == {"personalize-recs-dataset-group", "personalize-recs-demographics",
+                      "personalize-recs-metadata"}
+    # The demographics model answers a user without history from people like her.
+    runtime = clients.runtime
+    cold = {name: [e["itemId"] for e in runtime.get_recommendations(
+        campaignArn=arns[name], userId="685", numResults=10)["itemList"]]
+        for name in ("Personal Recommendations", "Recommendations + demographics")}
+    assert cold["Personal Recommendations"] != cold["Recommendations + demographics"]
 
     personalize = clients.personalize
     before = personalize.list_solutions()["solutions"]

@@ -184,6 +184,6 @@ def test_models_check_names_a_missing_workspace_and_does_not_create_it(registry_
         "Personal Recommendations: NOT_FOUND; recipe ?; The campaign "
         "'personalize-lab-recs-campaign' of model 'Personal Recommendations' cannot exist: "
         f"there is no embedded-engine workspace at {str(expected)!r}. Build the models first "
-        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
+        "(the lab notebooks, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
         "that holds them.")
     assert not expected.exists() and not (tmp_path / ".videorecs").exists()

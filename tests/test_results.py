@@ -156,7 +156,7 @@ def test_unknown_local_campaign_is_a_message_naming_the_workspace_and_how_to_bui
     assert result.error == (
         f"Model 'Gone': there is no campaign {specs['missing'].arn!r} in the embedded engine's "
         f"workspace {str(lab_campaigns.workspace.resolve())!r}; build the models first "
-        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or check the workspace "
+        "(the lab notebooks, or videorecs_widgets.lab.build_lab_models), or check the workspace "
         "path and the ARN in the registry."
     )
     assert service.calls == 1
@@ -260,7 +260,7 @@ def test_unknown_local_campaign_through_given_clients_names_no_workspace(lab_cam
     service = ResultsService(lab_campaigns.catalog, clients_for=lambda _arn: clients)
     assert service.recommend(specs["missing"], "196").error == (
         f"Model 'Gone': there is no campaign {specs['missing'].arn!r} in the embedded engine's "
-        "workspace; build the models first (notebook 01, or "
+        "workspace; build the models first (the lab notebooks, or "
         "videorecs_widgets.lab.build_lab_models), or check the workspace path and the ARN in "
         "the registry."
     )

@@ -45,6 +45,17 @@ LAB_MODELS = {
                              "SIMS: items often in the same users' histories"),
 }
 
+#: Notebook 04's variants, each in a dataset group of its own: variant -> (extra dataset
+#: type, its schema's name, the lab file it imports, the registry entry as in LAB_MODELS).
+LAB_VARIANTS = {
+    "demographics": ("Users", "personalize-lab-users-schema", "users",
+                     ("Recommendations + demographics", "recommendations", 3,
+                      "user-personalization with the users dataset (age, gender, occupation)")),
+    "metadata": ("Items", "personalize-lab-items-schema", "items",
+                 ("Recommendations + item metadata", "recommendations", 4,
+                  "user-personalization with the items dataset (year, genres)")),
+}
+
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
 
 
@@ -134,8 +145,9 @@ def build_lab_models(
     lab_data_dir: str | Path | None = None,
     progress: Callable[[str, str, float], None] | None = None,
 ) -> dict[str, str]:
-    """Notebooks 01 and 02 without a notebook: the lab's four campaigns on the embedded
-    engine of ``workspace``, registered in ``registry_path``. Reuses whatever exists.
+    """Notebooks 01, 02 and 04 without a notebook: the lab's six campaigns on the embedded
+    engine of ``workspace``, registered in ``registry_path``, under the names the notebooks
+    use. Reuses whatever exists.
 
     Returns model name -> campaign ARN.
     """
@@ -150,21 +162,45 @@ def build_lab_models(
     out = Path(lab_data_dir) if lab_data_dir else (
         root / "data" / "lab" if root else Path(workspace) / "lab-data")
     files = personalize_data.write_lab_files(catalog, out)
-    schema = provision.ensure_schema(personalize, "personalize-lab-recs-schema",
-                                     personalize_data.INTERACTIONS_SCHEMA)
-    group = provision.ensure_dataset_group(personalize, LAB_DATASET_GROUP, progress=progress)
-    dataset = provision.ensure_dataset(personalize, group, "Interactions", schema,
-                                       "personalize-recs-interactions", progress=progress)
-    provision.ensure_import_job(personalize, dataset, "personalize-recs-import",
-                                str(Path(files["interactions"]).resolve()), progress=progress)
+    schemas = {"interactions": provision.ensure_schema(
+        personalize, "personalize-lab-recs-schema", personalize_data.INTERACTIONS_SCHEMA)}
+    extra = {"users": personalize_data.USERS_SCHEMA, "items": personalize_data.ITEMS_SCHEMA}
+    for _, schema_name, key, _ in LAB_VARIANTS.values():
+        schemas[key] = provision.ensure_schema(personalize, schema_name, extra[key])
+
+    def filled_group(name: str, datasets: list[tuple[str, str, str, str]]) -> str:
+        group = provision.ensure_dataset_group(personalize, name, progress=progress)
+        for dataset_type, key, dataset_name, job_name in datasets:
+            dataset = provision.ensure_dataset(personalize, group, dataset_type, schemas[key],
+                                               dataset_name, progress=progress)
+            provision.ensure_import_job(personalize, dataset, job_name,
+                                        str(Path(files[key]).resolve()), progress=progress)
+        return group
+
+    # (solution name, recipe, dataset group, registry entry), in the notebooks' order
+    planned = []
+    group = filled_group(LAB_DATASET_GROUP, [("Interactions", "interactions",
+                                              "personalize-recs-interactions",
+                                              "personalize-recs-import")])
+    for solution_name, recipe in LAB_RECIPES.items():
+        planned.append((solution_name, recipe, group, LAB_MODELS[solution_name]))
+    for variant, (dataset_type, _, key, entry) in LAB_VARIANTS.items():
+        group = filled_group(f"personalize-recs-{variant}", [
+            (kind, file_key, f"personalize-{variant}-{kind.lower()}",
+             f"personalize-{variant}-{kind.lower()}-import")
+            for kind, file_key in (("Interactions", "interactions"), (dataset_type, key))
+        ])
+        planned.append((f"personalize-lab-{variant}", LAB_RECIPES["personalize-lab-recs"],
+                        group, entry))
+
     registry = ModelRegistry(registry_path)
     arns = {}
-    for solution_name, recipe in LAB_RECIPES.items():
+    for solution_name, recipe, group, entry in planned:
         solution = provision.ensure_solution(personalize, group, solution_name, recipe)
         version = provision.ensure_solution_version(personalize, solution, progress=progress)
         campaign = provision.ensure_campaign(personalize, f"{solution_name}-campaign", version,
                                              progress=progress)
-        name, model_type, sort_order, description = LAB_MODELS[solution_name]
+        name, model_type, sort_order, description = entry
         spec = ModelSpec(name, campaign, model_type, sort_order, description)
         if name not in registry.names:
             registry.add(spec)

@@ -111,7 +111,7 @@ def _no_workspace(spec: ModelSpec, workspace: Path) -> ModelCheck:
         spec, NOT_FOUND,
         f"The {spec.resource_type} {spec.resource_name!r} of model {spec.name!r} cannot exist: "
         f"there is no embedded-engine workspace at {str(workspace)!r}. Build the models first "
-        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
+        "(the lab notebooks, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
         "that holds them.",
     )
 

@@ -290,7 +290,7 @@ def missing_local_message(spec: ModelSpec,
     """
     where = "" if workspace is None else f" {os.fspath(workspace)!r}"
     return (f"Model {spec.name!r}: there is no {spec.resource_type} {spec.arn!r} in the "
-            f"embedded engine's workspace{where}; build the models first (notebook 01, or "
+            f"embedded engine's workspace{where}; build the models first (the lab notebooks, or "
             "videorecs_widgets.lab.build_lab_models), or check the workspace path and the ARN "
             "in the registry.")
 

@@ -61,7 +61,7 @@ def page(browser):
 
 @pytest.fixture(scope="session")
 def lab(ml100k_dir, tmp_path_factory):
-    """The lab's four campaigns in a temporary workspace, registered in a temporary models.yaml
+    """The lab's six campaigns in a temporary workspace, registered in a temporary models.yaml
     (lab.build_lab_models, as `videorecs-widgets app` does on a fresh checkout)."""
     from videorecs_widgets.catalog import Catalog
     from videorecs_widgets.lab import build_lab_models

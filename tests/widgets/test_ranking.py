@@ -127,7 +127,7 @@ def test_a_deleted_campaign_shows_a_message_and_the_panel_stays_usable(panel, sv
     panel.select_model("Ranking (deleted)")
     assert panel.status.startswith("Model 1: Model 'Ranking (deleted)': there is no campaign ")
     assert "gone-campaign" in panel.status
-    assert "build the models first (notebook 01, or " in panel.status
+    assert "build the models first (the lab notebooks, or " in panel.status
     assert len(panel.popular) == 25  # the popular list is still shown
     panel.select_model("Personal Ranking")
     assert panel.status == "" and panel.results[0].ok

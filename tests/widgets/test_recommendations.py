@@ -118,7 +118,7 @@ def test_unknown_campaign_arn_is_reported_and_the_panel_stays_usable(panel, regi
     assert panel.status == (
         f"Model 2: Model 'Gone': there is no campaign {MISSING_ARN!r} in the embedded engine's "
         f"workspace {str(lab_campaigns.workspace.resolve())!r}; build the models first "
-        "(notebook 01, or videorecs_widgets.lab.build_lab_models), or check the workspace "
+        "(the lab notebooks, or videorecs_widgets.lab.build_lab_models), or check the workspace "
         "path and the ARN in the registry."
     )
     assert panel.results[1].error and panel.overlap is None
