@@ -7,6 +7,7 @@ parameters, as the main job does), so the checkout's models.yaml is never touche
 from __future__ import annotations
 
 import json
+import shutil
 
 import nbformat
 import pytest
@@ -14,7 +15,8 @@ import yaml
 
 from videorecs_widgets.clients import personalize_clients
 from videorecs_widgets.lab import LAB_NOTEBOOKS, project_root, run_lab
-from videorecs_widgets.notebook_runner import WIDGET_STATE_MIME
+from videorecs_widgets.notebook_runner import WIDGET_STATE_MIME, execute_notebook
+from videorecs_widgets.registry import ModelRegistry
 
 METRIC_NAMES = [
     "coverage",
@@ -175,3 +177,24 @@ def test_explore_notebook_compares_two_models_for_the_chosen_user(lab):
     assert "Personal Recommendations" in text and "Most Popular" in text
     assert "Star Wars" in text  # the most popular film of ML-100k heads the baseline
     assert "Starting film: Stand by Me" in _text(_cell(nb, "similar.set_ordering("))
+
+
+def test_metadata_notebook_cleans_up_its_own_dataset_groups_when_asked(lab, tmp_path):
+    parameters, _ = lab
+    # A copy of the lab's state, so the other tests keep theirs.
+    workspace, registry_path = tmp_path / "workspace", tmp_path / "models.yaml"
+    shutil.copytree(parameters["WORKSPACE"], workspace, symlinks=True)
+    shutil.copy(parameters["REGISTRY_PATH"], registry_path)
+    run = execute_notebook(
+        project_root() / "notebooks" / "04_metadata_models.ipynb", tmp_path / "04.ipynb",
+        parameters={**parameters, "WORKSPACE": str(workspace),
+                    "REGISTRY_PATH": str(registry_path), "CLEAN_UP": True},
+        cwd=project_root() / "notebooks")
+    nb = nbformat.read(run.output, as_version=4)
+    assert "Deleted 10 resources; removed 2 models from" in _text(
+        _cell(nb, "if CLEAN_UP:"))
+    personalize, _ = personalize_clients("local", workspace=workspace)
+    groups = {g["name"] for g in personalize.list_dataset_groups()["datasetGroups"]}
+    assert groups == {"personalize-recs-dataset-group"}  # notebook 01's is left to its clean-up
+    assert ModelRegistry(registry_path).names == [
+        "Personal Recommendations", "Most Popular", "Personal Ranking", "Similar Items"]
