@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -70,3 +72,32 @@ def test_cli_lab_reports_a_missing_notebook_without_traceback(tmp_path, capsys, 
     assert code == 2
     assert "videorecs-widgets lab: Lab notebook '01_build_models.ipynb' is missing" in err
     assert "Traceback" not in err
+
+
+def test_cli_lab_refuses_a_build_dir_that_is_a_file_before_running(tmp_path, capsys, ml100k_dir):
+    build = tmp_path / "build"
+    build.write_text("not a folder")
+    code = main(["lab", "--build-dir", str(build)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == (
+        f"videorecs-widgets lab: Cannot write the executed notebooks to {str(build)!r}: it is "
+        "a file, not a folder; pass --build-dir with a folder.\n")
+    assert "Running" not in captured.out
+
+
+def test_cli_lab_refuses_a_build_dir_it_cannot_write_before_running(tmp_path, capsys,
+                                                                   monkeypatch, ml100k_dir):
+    build = tmp_path / "locked" / "build"
+
+    def refuse(self, *args, **kwargs):  # what mkdir does in a folder the user may not write
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    code = main(["lab", "--build-dir", str(build)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == (
+        f"videorecs-widgets lab: Cannot write the executed notebooks to {str(build)!r}: "
+        "Permission denied; pass --build-dir with a folder you can write.\n")
+    assert "Running" not in captured.out

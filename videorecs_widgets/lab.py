@@ -8,6 +8,7 @@ campaigns that notebook 01 trained and notebook 02 registered.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,7 @@ def run_lab(
     build_dir = Path(build_dir) if build_dir is not None else notebooks_dir.parent / "build"
     if parameters is None:
         parameters = lab_parameters(notebooks_dir.parent)
+    check_build_dir(build_dir)  # before notebook 01 runs for minutes, not after
     runs = []
     for name in notebooks:
         source = notebooks_dir / name
@@ -120,6 +122,27 @@ def run_lab(
         echo(f"  done in {run.seconds:.1f} s -> {run.output}")
         runs.append(run)
     return runs
+
+
+def check_build_dir(build_dir: str | Path) -> None:
+    """Create ``build_dir`` if needed and make sure a file can be written in it.
+
+    Raises :class:`~videorecs_widgets.errors.InvalidParameterError` saying why not (a file in
+    the way, no permission, ...), naming the folder.
+    """
+    build_dir = Path(build_dir)
+    where = f"Cannot write the executed notebooks to {str(build_dir)!r}"
+    if build_dir.exists() and not build_dir.is_dir():
+        raise InvalidParameterError(
+            f"{where}: it is a file, not a folder; pass --build-dir with a folder.")
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=build_dir):
+            pass  # an existing folder may still be read-only
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"{where}: {exc.strerror or exc}; pass --build-dir with a folder you can write."
+        ) from exc
 
 
 def metrics_table(registry_path: str | Path, workspace: str | Path | None = None):
