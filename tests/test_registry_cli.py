@@ -45,8 +45,53 @@ def test_models_list_of_type_and_empty(tmp_path, registry_file, capsys):
     assert main(["models", "list", "--file", str(registry_file), "--type", "similar-items"]) == 0
     assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == [
         "TYPE", "similar-items"]
-    assert main(["models", "list", "--file", str(tmp_path / "none.yaml")]) == 0
-    assert capsys.readouterr().out == f"No models in {tmp_path / 'none.yaml'}.\n"
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("models: []\n")
+    assert main(["models", "list", "--file", str(empty)]) == 0
+    assert capsys.readouterr().out == f"No models in {empty}.\n"
+
+
+@pytest.mark.parametrize("command", [["list"], ["check"], ["remove", "X"],
+                                     ["update", "X", "--sort-order", "2"]])
+def test_models_commands_refuse_a_missing_registry_file(tmp_path, capsys, monkeypatch,
+                                                       command):
+    monkeypatch.chdir(tmp_path)
+    assert main(["models", *command, "--file", "nothere.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"videorecs-widgets models: The registry file {str(tmp_path / 'nothere.yaml')!r} "
+        "does not exist; check --file (only `videorecs-widgets models add` creates a "
+        "registry file).\n")
+    assert not (tmp_path / "nothere.yaml").exists()
+
+
+def test_models_list_without_file_says_it_looked_in_the_current_folder(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["models", "list"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: There is no models.yaml in the current folder "
+        f"{str(tmp_path)!r}, where the registry file is looked up when --file is not given; "
+        "run the command in the folder that holds it, or pass --file PATH.\n")
+
+
+def test_models_add_creates_a_missing_registry_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    arn = "arn:aws:personalize:us-east-1:123456789012:campaign/later"
+    assert main(["models", "add", "--no-check", "Later", arn, "recommendations"]) == 0
+    assert capsys.readouterr().out == (
+        "Added 'Later' (recommendations, sort order 1) to models.yaml.\n")
+    assert ModelRegistry(tmp_path / "models.yaml").names == ["Later"]
+
+
+def test_models_file_help_says_current_folder():
+    from videorecs_widgets.cli import build_parser
+
+    models = build_parser()._subparsers._group_actions[0].choices["models"]
+    list_parser = models._subparsers._group_actions[0].choices["list"]
+    assert "(default: models.yaml in the current folder)" in " ".join(
+        list_parser.format_help().split())
 
 
 def test_models_add_checks_type_against_campaign(lab_campaigns, registry_file, capsys):

@@ -16,10 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from videorecs_widgets.errors import InvalidParameterError
+from videorecs_widgets.errors import InvalidParameterError, RegistryError
 from videorecs_widgets.model_spec import MODEL_TYPES
 
 Command = Callable[[argparse.Namespace], int]
+
+#: the registry file when --file is not given, looked up in the current folder
+DEFAULT_FILE = "models.yaml"
 
 # update's options, and the ModelSpec field each one changes
 _UPDATE_OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -37,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     actions = models.add_subparsers(dest="models_command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--file", type=Path, default=Path("models.yaml"),
-                       help="the registry file (default: models.yaml here)")
+        p.add_argument("--file", type=Path, default=None,
+                       help=f"the registry file (default: {DEFAULT_FILE} in the current "
+                            "folder)")
 
     def service(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workspace", type=Path, default=None,
@@ -117,9 +121,25 @@ def _warnings_as_lines(command: Command) -> Command:
     return run
 
 
-def _registry(args: argparse.Namespace) -> Any:
+def _registry(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The registry of ``--file``. Only ``add`` (``create=True``) may start a new file: a
+    mistyped path or the wrong folder must not look like an empty registry."""
     from videorecs_widgets.registry import ModelRegistry
 
+    default = args.file is None
+    if default:
+        args.file = Path(DEFAULT_FILE)
+    if not create and not args.file.exists():
+        if default:
+            raise RegistryError(
+                f"There is no {DEFAULT_FILE} in the current folder {str(Path.cwd())!r}, where "
+                "the registry file is looked up when --file is not given; run the command in "
+                "the folder that holds it, or pass --file PATH."
+            )
+        raise RegistryError(
+            f"The registry file {str(args.file.resolve())!r} does not exist; check --file "
+            "(only `videorecs-widgets models add` creates a registry file)."
+        )
     return ModelRegistry(args.file)
 
 
@@ -154,7 +174,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_add(args: argparse.Namespace) -> int:
     from videorecs_widgets.registry import ModelSpec
 
-    registry = _registry(args)
+    registry = _registry(args, create=True)
     sort_order = args.sort_order
     if sort_order is None:
         sort_order = max((m.sort_order for m in registry.of_type(args.type)), default=0) + 1

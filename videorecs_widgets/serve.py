@@ -124,10 +124,12 @@ def check_app_arguments(
     registry_path: str | os.PathLike[str],
     *,
     port: int | None = None,
+    create_registry: bool = False,
 ) -> None:
     """Refuse, before anything is built or served, what would stop the app later: a registry
-    path that is a folder or whose folder does not exist, a registry file that cannot be read,
-    a workspace that is a file, a port out of range or in use.
+    path that is a folder or whose folder does not exist, a registry file that is missing
+    (unless ``create_registry``: the lab's models will be registered in a new one) or cannot
+    be read, a workspace that is a file, a port out of range or not available.
 
     Raises :class:`~videorecs_widgets.errors.InvalidParameterError` (or
     :class:`AppServerError` for a busy port) naming the offending value.
@@ -145,6 +147,13 @@ def check_app_arguments(
         raise InvalidParameterError(
             f"Cannot serve the app with registry {str(path)!r}: its folder {str(folder)!r} "
             "does not exist; create the folder first, or pass a registry in an existing folder."
+        )
+    if not path.exists() and not create_registry:
+        # a mistyped path must not serve an empty app
+        raise InvalidParameterError(
+            f"Cannot serve the app with registry {str(path)!r}: {str(path.resolve())!r} does "
+            "not exist; pass an existing registry file, or --build-lab-models to build the "
+            "lab's models and register them in a new one."
         )
     if path.is_file():
         # broken YAML or an invalid model: refused now (RegistryError), not in the page
@@ -390,16 +399,12 @@ def serve_app(
     build the lab's models if they are missing (and register them in ``registry_path``);
     serve the app until Ctrl+C (or SIGTERM), then stop Voila cleanly.
 
-    Without ``build_lab_models`` the registry file is served as it is: the panels say which
-    of its models are missing.
+    Without ``build_lab_models`` the registry file, which must exist, is served as it is: the
+    panels say which of its models are missing.
     """
-    check_app_arguments(workspace, registry_path, port=port)
+    check_app_arguments(workspace, registry_path, port=port, create_registry=build_lab_models)
     if build_lab_models:
         ensure_lab_models(workspace, registry_path, lab_data_dir=lab_data_dir, echo=echo)
-    elif not Path(registry_path).is_file():
-        echo(f"{registry_path} does not exist yet: the app starts with no models; add them in "
-             "its Administration tab (or pass --build-lab-models to build the lab's models and "
-             "register them there).")
     server = AppServer(workspace, registry_path, port=port, data_dir=data_dir)
     previous = _stop_on_sigterm()
     try:

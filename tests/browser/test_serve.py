@@ -188,6 +188,7 @@ def test_cli_app_refuses_a_busy_port_before_building_anything(tmp_path):
 
 def test_cli_app_refuses_a_workspace_that_is_a_file(tmp_path):
     (tmp_path / "ws").write_text("not a folder")
+    (tmp_path / "models.yaml").write_text("models: []\n")
     code, err = run_app("--workspace", str(tmp_path / "ws"), "--registry",
                         str(tmp_path / "models.yaml"))
     assert code == 2
