@@ -4,7 +4,10 @@ before anything is built, fetched or served."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import importlib.util
 import io
+import socket
 
 import pytest
 
@@ -36,3 +39,68 @@ def test_cli_app_refuses_a_missing_registry_file(tmp_path, monkeypatch, no_serve
         f"{str(tmp_path / 'nothere.yaml')!r} does not exist; pass an existing registry file, "
         "or --build-lab-models to build the lab's models and register them in a new one.\n")
     assert not (tmp_path / "nothere.yaml").exists() and not (tmp_path / "ws").exists()
+
+
+@pytest.fixture
+def bind_fails(monkeypatch):
+    """Make binding port 1000 fail with the given errno, as the OS would."""
+    def install(code: int, text: str) -> int:
+        real_bind = socket.socket.bind
+
+        def bind(self, address):
+            if address[1] == 1000:
+                raise OSError(code, text)
+            return real_bind(self, address)
+
+        monkeypatch.setattr(socket.socket, "bind", bind)
+        return 1000
+
+    return install
+
+
+def test_cli_app_says_a_low_port_needs_privileges(tmp_path, bind_fails, no_server):
+    port = bind_fails(errno.EACCES, "Permission denied")
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    code, _, err = run_app("--port", str(port), "--workspace", str(tmp_path / "ws"),
+                           "--registry", str(tmp_path / "models.yaml"))
+    assert code == 2
+    assert err == (
+        "videorecs-widgets app: Cannot serve the app on 127.0.0.1:1000: listening on a port "
+        "below 1024 needs privileges; pick a port above 1023, or none to use a free one.\n")
+
+
+def test_cli_app_says_what_the_os_said_for_other_bind_errors(tmp_path, bind_fails, no_server):
+    port = bind_fails(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    code, _, err = run_app("--port", str(port), "--workspace", str(tmp_path / "ws"),
+                           "--registry", str(tmp_path / "models.yaml"))
+    assert code == 2
+    assert err == (
+        "videorecs-widgets app: Cannot serve the app on 127.0.0.1:1000: Cannot assign "
+        "requested address; pass another port, or none to use a free one.\n")
+
+
+def test_server_start_reports_the_bind_error(tmp_path, bind_fails, monkeypatch):
+    port = bind_fails(errno.EACCES, "Permission denied")
+    # the port is refused before Voila would run, whether or not the app extra is installed
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "voila" else find_spec(name, *a))
+    server = serve.AppServer(tmp_path / "ws", tmp_path / "models.yaml", port=port)
+    with pytest.raises(serve.AppServerError, match=r"127\.0\.0\.1:1000: listening on a port "
+                                                   r"below 1024 needs privileges"):
+        server.start()
+    assert not server.running
+
+
+def test_port_in_use_is_still_reported_as_in_use(tmp_path, no_server):
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind((serve.HOST, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = run_app("--port", str(port), "--workspace", str(tmp_path / "ws"),
+                               "--registry", str(tmp_path / "models.yaml"))
+    assert code == 2
+    assert err == (f"videorecs-widgets app: Cannot serve the app on 127.0.0.1:{port}: the "
+                   "port is already in use; pass another port, or none to use a free one.\n")

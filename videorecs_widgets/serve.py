@@ -18,6 +18,7 @@ a user's own registry file is never added to otherwise), and then runs an :class
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import os
 import signal
@@ -100,23 +101,35 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """Whether a server (Voila, tornado) could listen on ``port`` at ``host``."""
+def port_bind_error(port: int, host: str = HOST) -> OSError | None:
+    """Why a server (Voila, tornado) could not listen on ``port`` at ``host``: the OS's error
+    from trying to bind it, or ``None`` when it could."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # as servers do: connections closed a moment ago (TIME_WAIT) do not hold the port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError:
-            return False
-        return True
+        except OSError as exc:
+            return exc
+        return None
 
 
-def _port_in_use(port: int) -> AppServerError:
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether a server (Voila, tornado) could listen on ``port`` at ``host``."""
+    return port_bind_error(port, host) is None
+
+
+def _port_unavailable(port: int, error: OSError) -> AppServerError:
+    """The refusal for a port that cannot be bound, saying what the OS said (a port below
+    1024 without privileges is not "in use")."""
+    if error.errno == errno.EADDRINUSE:
+        reason = "the port is already in use; pass another port"
+    elif error.errno == errno.EACCES and port < 1024:
+        reason = "listening on a port below 1024 needs privileges; pick a port above 1023"
+    else:
+        reason = f"{error.strerror or error}; pass another port"
     return AppServerError(
-        f"Cannot serve the app on {HOST}:{port}: the port is already in use; "
-        "pass another port, or none to use a free one."
-    )
+        f"Cannot serve the app on {HOST}:{port}: {reason}, or none to use a free one.")
 
 
 def check_app_arguments(
@@ -129,10 +142,11 @@ def check_app_arguments(
     """Refuse, before anything is built or served, what would stop the app later: a registry
     path that is a folder or whose folder does not exist, a registry file that is missing
     (unless ``create_registry``: the lab's models will be registered in a new one) or cannot
-    be read, a workspace that is a file, a port out of range or not available.
+    be read, a workspace that is a file, a port out of range or that cannot be bound (in use, or
+    below 1024 without privileges).
 
     Raises :class:`~videorecs_widgets.errors.InvalidParameterError` (or
-    :class:`AppServerError` for a busy port) naming the offending value.
+    :class:`AppServerError` for a port that cannot be bound) naming the offending value.
     """
     from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry
 
@@ -172,8 +186,8 @@ def check_app_arguments(
         if not 0 < port < 65536:
             raise InvalidParameterError(
                 f"Invalid port {port!r}: use a number from 1 to 65535.")
-        if not port_is_free(port):
-            raise _port_in_use(port)
+        if (error := port_bind_error(port)) is not None:
+            raise _port_unavailable(port, error)
 
 
 def lab_models_missing(
@@ -286,8 +300,8 @@ class AppServer:
             )
         if self.port is None:
             self.port = free_port()
-        elif not port_is_free(self.port):
-            raise _port_in_use(self.port)
+        elif (error := port_bind_error(self.port)) is not None:
+            raise _port_unavailable(self.port, error)
         self._folder = tempfile.TemporaryDirectory(prefix="videorecs-app-")
         notebook = Path(self._folder.name) / APP_NOTEBOOK
         nbformat.write(app_notebook(self.workspace, self.registry_path, data_dir=self.data_dir,
