@@ -173,6 +173,72 @@ def test_read_ratings_cut_short_line_is_reported(tmp_path):
         movielens.read_ratings(path)
 
 
+def test_read_ratings_missing_column_inside_the_file_is_not_called_cut_short(tmp_path):
+    path = tmp_path / "u.data"
+    path.write_text("196\t242\t3\t881250949\n186\t302\t3\n22\t377\t1\t878887116\n",
+                    encoding="ascii")
+    with pytest.raises(DataError) as caught:
+        movielens.read_ratings(path)
+    assert str(caught.value) == (
+        "u.data, line 2: 3 tab-separated field(s), expected 4 (user, item, rating, "
+        "timestamp): '186\\t302\\t3'")
+
+
+def test_read_ratings_binary_data_is_called_not_text(tmp_path):
+    path = tmp_path / "u.data"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(DataError) as caught:
+        movielens.read_ratings(path)
+    assert str(caught.value) == (
+        "u.data, line 1: 1 tab-separated field(s), expected 4 (user, item, rating, "
+        "timestamp): '\\x89PNG' (this is not text: the file is damaged, or is not a ratings "
+        "file)")
+
+
+def test_read_ratings_space_separated_line_says_so(tmp_path):
+    path = tmp_path / "u.data"
+    path.write_text("196 242 3 881250949\n", encoding="ascii")
+    with pytest.raises(DataError, match=r"line 1: 1 tab-separated field\(s\).* \(the fields are "
+                                        r"separated by spaces, not tabs\)$"):
+        movielens.read_ratings(path)
+
+
+def test_fetch_source_with_an_empty_u_data_says_the_file_is_empty(real, tmp_path, no_network):
+    src = write_grouplens(real, tmp_path / "src")
+    (src / "u.data").write_bytes(b"")
+    with pytest.raises(DataError) as caught:
+        movielens.fetch(data_dir=tmp_path / "data", source=src)
+    message = str(caught.value)
+    assert "u.data: 0 ratings, expected 100,000 (the file is empty)" in message
+    assert "download" not in message
+
+
+def test_verify_names_the_file_line_of_a_bad_rating(real, tmp_path):
+    ratings = real.ratings.copy()
+    ratings.loc[499, "item_id"] = "99999"
+    ratings.loc[9, "rating"] = 0
+    folder = write_grouplens(real, tmp_path / "gl", ratings=ratings)
+    with pytest.raises(DataError) as caught:
+        movielens.verify(movielens.load(folder))
+    assert str(caught.value) == (
+        "MovieLens 100k failed verification: u.data: 1 rating(s) outside 1..5, e.g. 0 at "
+        "line 10; u.data: 1 rating(s) name an item_id missing from u.item, e.g. '99999' at "
+        "line 500")
+
+
+def test_verify_counts_the_header_in_the_line_of_a_recbole_rating(ml100k_dir, tmp_path):
+    folder = tmp_path / "ml-100k"
+    shutil.copytree(ml100k_dir, folder)
+    inter = folder / "ml-100k.inter"
+    lines = inter.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1] == "196\t242\t3\t881250949\n"
+    lines[1] = "196\t242\t9\t881250949\n"  # the first data row, line 2
+    inter.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError, match=r"ml-100k\.inter: 1 rating\(s\) outside 1\.\.5, e\.g\. 9 "
+                                        r"at line 2$"):
+        movielens.verify(movielens.load(folder))
+
+
 def test_read_ratings_non_number_is_reported(tmp_path):
     path = tmp_path / "u.data"
     path.write_text("196\t242\tthree\t881250949\n", encoding="ascii")
@@ -192,7 +258,7 @@ def test_fetch_truncated_u_data_is_detected_and_not_left_behind(real, tmp_path):
     src = write_grouplens(real, tmp_path / "src", ratings=real.ratings.iloc[:-2])
     base = tmp_path / "data"
     with pytest.raises(
-        DataError, match=r"u\.data: 99,998 ratings, expected 100,000 \(the download is incomplete\)"
+        DataError, match=r"u\.data: 99,998 ratings, expected 100,000 \(2 rows missing\)"
     ):
         movielens.fetch(data_dir=base, source=src)
     assert not (base / "ml-100k").exists()
@@ -208,8 +274,9 @@ def test_verify_reports_bad_rating_unknown_ids_and_missing_users(real):
         movielens.verify(bad)
     message = str(info.value)
     assert "u.user: 942 users, expected 943" in message
+    # without the file (a frame built in code), rows are counted in the frame
     assert "u.data: 1 rating(s) outside 1..5, e.g. 7 at data row 6" in message
-    assert "missing from u.item, e.g. '99999' at data row 10" in message
+    assert "name an item_id missing from u.item, e.g. '99999' at data row 10" in message
     assert "user_id missing from u.user" in message
 
 

@@ -415,12 +415,15 @@ def verify(data: MovieLensData) -> None:
     problems: list[str] = []
 
     def count(name: str, found: int, expected: int, what: str) -> None:
-        if found < expected:
-            problems.append(
-                f"{name}: {found:,} {what}, expected {expected:,} (the download is incomplete)"
-            )
+        # what was found, not a guess at its cause: the files may come from a local folder
+        if found == 0:
+            problems.append(f"{name}: 0 {what}, expected {expected:,} (the file is empty)")
+        elif found < expected:
+            problems.append(f"{name}: {found:,} {what}, expected {expected:,} "
+                            f"({expected - found:,} rows missing)")
         elif found > expected:
-            problems.append(f"{name}: {found:,} {what}, expected {expected:,} (unexpected rows)")
+            problems.append(f"{name}: {found:,} {what}, expected {expected:,} "
+                            f"({found - expected:,} rows more)")
 
     ratings, users, movies = data.ratings, data.users, data.movies
     count(rfile, len(ratings), EXPECTED_RATINGS, "ratings")
@@ -432,20 +435,33 @@ def verify(data: MovieLensData) -> None:
             problems.append(f"{name}: {len(dup)} duplicate {col}(s), e.g. {dup.iloc[0]!r}")
     bad = ratings[~ratings["rating"].between(1, 5)]
     if len(bad):
-        row = bad.index[0]
         problems.append(
             f"{rfile}: {len(bad):,} rating(s) outside 1..5, e.g. {int(bad['rating'].iloc[0])} "
-            f"at data row {row + 1}"
+            f"at {_where_row(data, rfile, bad.index[0])}"
         )
     for col, frame, name in (("user_id", users, ufile), ("item_id", movies, ifile)):
         unknown = ratings[~ratings[col].isin(frame[col])]
         if len(unknown):
+            article = "an" if col[0] in "aeiou" else "a"
             problems.append(
-                f"{rfile}: {len(unknown):,} rating(s) name a {col} missing from {name}, "
-                f"e.g. {unknown[col].iloc[0]!r} at data row {unknown.index[0] + 1}"
+                f"{rfile}: {len(unknown):,} rating(s) name {article} {col} missing from {name}, "
+                f"e.g. {unknown[col].iloc[0]!r} at {_where_row(data, rfile, unknown.index[0])}"
             )
     if problems:
         raise DataError("MovieLens 100k failed verification: " + "; ".join(problems))
+
+
+def _where_row(data: MovieLensData, rfile: str, row: int) -> str:
+    """``"line N"`` of the ratings file for the frame's 0-based ``row`` (as the readers'
+    messages say), found by reading the file again: only an error pays for it. A frame built
+    in code, with no file, is counted in data rows."""
+    if data.path is not None:
+        path = data.path / rfile
+        with contextlib.suppress(DataError):
+            for index, (number, _) in enumerate(_rating_lines(path)[0]):
+                if index == row:
+                    return f"line {number}"
+    return f"data row {row + 1}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,9 +524,26 @@ def _read_text(path: Path) -> str:
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(1-based line number, line) for each non-blank line."""
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    return _numbered(_read_text(path))
+
+
+def _numbered(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             yield number, line
+
+
+def _rating_lines(path: Path) -> tuple[list[tuple[int, str]], bool]:
+    """The ratings file's data lines (a recbole header left out) as (line number, line), and
+    whether the file ends in the middle of its last line (no final newline)."""
+    text = _read_text(path)
+    lines = [(number, line) for number, line in _numbered(text)
+             if not (number == 1 and _is_recbole_header(line))]
+    return lines, bool(text) and not text.endswith(("\n", "\r"))
+
+
+# anything but printable ASCII and tabs: ratings are numbers, so such a line is not the data
+_NOT_RATINGS_TEXT = re.compile(r"[^\t\x20-\x7e]")
 
 
 def _is_recbole_header(line: str) -> bool:
@@ -541,15 +574,14 @@ def read_ratings(path: Path) -> pd.DataFrame:
     """Ratings from ``u.data`` (tab-separated, no header) or ``ml-100k.inter`` (typed header)."""
     path = Path(path)
     rows: list[tuple[str, str, int, int]] = []
-    for number, line in _lines(path):
-        if number == 1 and _is_recbole_header(line):
-            continue
+    lines, unterminated = _rating_lines(path)
+    for index, (number, line) in enumerate(lines):
         fields = line.split("\t")
         if len(fields) != 4:
+            cut = unterminated and index == len(lines) - 1 and len(fields) < 4
             raise DataError(
                 f"{path.name}, line {number}: {len(fields)} tab-separated field(s), expected 4 "
-                f"(user, item, rating, timestamp): {line!r}"
-                + (" (the file looks cut short)" if len(fields) < 4 else "")
+                f"(user, item, rating, timestamp): {line!r}{_ratings_line_hint(line, cut)}"
             )
         rows.append(
             (
@@ -562,6 +594,17 @@ def read_ratings(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=RATING_COLUMNS)
     return frame.astype({"user_id": object, "item_id": object, "rating": "int64",
                          "timestamp": "int64"})
+
+
+def _ratings_line_hint(line: str, cut: bool) -> str:
+    """What a ratings line with the wrong number of fields looks like, when that is clear."""
+    if _NOT_RATINGS_TEXT.search(line):
+        return " (this is not text: the file is damaged, or is not a ratings file)"
+    if cut:
+        return " (the file ends in the middle of this line: it looks cut short)"
+    if "\t" not in line and len(line.split()) == 4:
+        return " (the fields are separated by spaces, not tabs)"
+    return ""
 
 
 def read_users(path: Path) -> pd.DataFrame:
