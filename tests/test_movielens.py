@@ -485,3 +485,76 @@ def test_cli_fetch_data_missing_u_item_exits_2_naming_it(real, tmp_path, no_netw
         f"{str(src)!r}: {str(src)!r} lacks u.item (it has u.data, u.user; the GroupLens set is "
         "u.data, u.item, u.user).\n"
     )
+
+
+# --- an explicit source is always read; a failing copy is said once, with its replacement ----
+
+
+def test_fetch_explicit_source_is_read_even_with_data_present(ml100k_dir, real, tmp_path,
+                                                             no_network):
+    shutil.copytree(ml100k_dir, tmp_path / "ml-100k")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match="holds none of the file sets"):
+        movielens.fetch(data_dir=tmp_path, source=empty)
+    assert movielens.detect_layout(tmp_path / "ml-100k") == movielens.detect_layout(ml100k_dir)
+
+    src = write_grouplens(real, tmp_path / "src")
+    path = movielens.fetch(data_dir=tmp_path, source=src)
+    assert movielens.detect_layout(path) == "grouplens"
+    assert movielens.verified_source(path) == f"folder {src}"
+    assert no_network == []
+
+
+def test_cli_fetch_data_with_an_empty_source_and_data_present_is_an_error(ml100k_dir, tmp_path,
+                                                                        capsys, no_network):
+    from videorecs_widgets.cli import main
+
+    shutil.copytree(ml100k_dir, tmp_path / "ml-100k")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["fetch-data", "--data-dir", str(tmp_path), "--source", str(empty)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"videorecs-widgets fetch-data: Cannot fetch MovieLens 100k from the source folder "
+        f"{str(empty)!r}: {str(empty)!r} holds none of the file sets")
+
+
+def test_cli_fetch_data_says_where_the_data_came_from(real, tmp_path, capsys, no_network):
+    from videorecs_widgets.cli import main
+
+    src = write_grouplens(real, tmp_path / "src")
+    assert main(["fetch-data", "--data-dir", str(tmp_path / "data"), "--source", str(src)]) == 0
+    assert capsys.readouterr().out == (
+        f"MovieLens 100k is ready in {tmp_path / 'data' / 'ml-100k'} (from the folder {src}).\n")
+
+
+def test_fetch_of_a_changed_copy_warns_once_and_names_the_new_source(real, tmp_path,
+                                                                     monkeypatch, caplog):
+    src = write_grouplens(real, tmp_path / "src")
+    target = movielens.fetch(data_dir=tmp_path / "data", source=src)
+    (target / "u.data").write_bytes((target / "u.data").read_bytes()[:-50])
+    archive = tmp_path / "ml-100k.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("u.data", "u.item", "u.user"):
+            zf.write(src / name, f"ml-100k/{name}")
+    monkeypatch.setattr(movielens, "GROUPLENS_URL", archive.as_uri())
+    with caplog.at_level("WARNING", logger="videorecs_widgets.movielens"):
+        assert movielens.fetch(data_dir=tmp_path / "data") == target
+    assert [r.getMessage() for r in caplog.records] == [
+        f"MovieLens 100k in {target} failed its check (u.data: size changed since it was "
+        f"verified); fetching it again.",
+        f"Replaced MovieLens 100k in {target} (it came from the folder {src}) with the copy "
+        f"from the GroupLens archive {archive.as_uri()}.",
+    ]
+    assert movielens.verified_source(target) == f"GroupLens archive {archive.as_uri()}"
+
+
+def test_fetch_into_a_folder_that_cannot_be_made_is_a_data_error(tmp_path, no_network):
+    (tmp_path / "file").write_text("in the way")
+    with pytest.raises(DataError) as caught:
+        movielens.fetch(data_dir=tmp_path / "file" / "data")
+    assert str(caught.value) == (
+        f"Cannot fetch MovieLens 100k into {str(tmp_path / 'file' / 'data')!r}: Not a "
+        "directory; choose a data folder you can write (--data-dir, or VIDEORECS_DATA_DIR).")

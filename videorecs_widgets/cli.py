@@ -22,7 +22,8 @@ def _cmd_fetch_data(args: argparse.Namespace) -> int:
     from videorecs_widgets import movielens
 
     path = movielens.fetch(data_dir=args.data_dir, source=args.source, force=args.force)
-    print(f"MovieLens 100k is ready in {path}")
+    source = movielens.verified_source(path)
+    print(f"MovieLens 100k is ready in {path}" + (f" (from the {source})." if source else "."))
     return 0
 
 
@@ -117,8 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch-data", help="fetch and verify MovieLens 100k")
     data_args(p)
     p.add_argument("--source", type=Path, default=None,
-                   help="a folder holding ML-100k files to use instead of downloading")
-    p.add_argument("--force", action="store_true", help="fetch again even if data is present")
+                   help="a folder holding ML-100k files to import instead of downloading "
+                        "(always read and verified, even when data is present)")
+    p.add_argument("--force", action="store_true",
+                   help="fetch again even if verified data is present")
     p.set_defaults(func=_cmd_fetch_data)
 
     p = sub.add_parser("summary", help="print reviewers, movies and interactions counts")

@@ -6,7 +6,9 @@ Sources, first that works wins:
 1. a folder the caller names (``source=`` or the ``VIDEORECS_DATA`` environment variable),
    holding the GroupLens files (``u.data``, ``u.item``, ``u.user``) or the recbole wheel's
    files (``ml-100k.inter``, ``ml-100k.item``, ``ml-100k.user``). A named folder that fails
-   verification is an error: we never fall back silently from what the user asked for;
+   verification is an error: we never fall back silently from what the user asked for.
+   ``source=`` is always read, even when verified data is present; ``VIDEORECS_DATA`` only
+   when there is something to fetch;
 2. the GroupLens archive :data:`GROUPLENS_URL` (short timeout; offline machines move on);
 3. the copy of ML-100k inside the PyPI wheel ``recbole==1.2.1``, obtained with
    ``pip download --no-deps`` and read with :mod:`zipfile` (recbole is never installed or
@@ -15,7 +17,9 @@ Sources, first that works wins:
 Every candidate is written into a temporary folder next to the target, verified
 (:func:`verify`), stamped with a ``.verified`` marker and only then renamed into place, so a
 failed fetch never leaves a folder that looks good. A later ``fetch()`` that finds the marker,
-with every listed file at its recorded size, returns at once without any network work.
+with every listed file at its recorded size, returns at once without any network work. Data
+that fails that check is fetched again, with a warning (logged once) saying what failed and,
+once replaced, where the copy that failed and the new one came from (:func:`verified_source`).
 
 ``load()`` reads any of three layouts into the same frames:
 
@@ -72,6 +76,7 @@ __all__ = [
     "read_items",
     "read_ratings",
     "read_users",
+    "verified_source",
     "verify",
 ]
 
@@ -164,54 +169,80 @@ def fetch(
 
     ``data_dir`` defaults to :func:`default_data_dir`. ``source`` (or ``VIDEORECS_DATA``) names
     a folder to copy the files from instead of downloading. With good data already present (the
-    ``.verified`` marker, every file at its recorded size) nothing is fetched unless ``force``.
+    ``.verified`` marker, every file at its recorded size) nothing is fetched unless ``force``
+    or ``source`` is given (``VIDEORECS_DATA`` alone does not re-import).
 
     Raises :class:`DataError` naming each source tried and what was wrong with it.
     """
     base = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     target = base / DATASET_DIRNAME
+    # A source named here is what the caller wants now: always read and verified. One from
+    # the environment is a standing preference, used only when there is something to fetch.
+    reuse = not force and source is None
     if source is None and os.environ.get("VIDEORECS_DATA"):
         source = os.environ["VIDEORECS_DATA"]
 
-    if not force and _marker_ok(target):
+    if reuse and _marker_problem(target) is None:
         log.info("MovieLens 100k already verified in %s", target)
         return target
 
-    base.mkdir(parents=True, exist_ok=True)
-    with _lock(base):
-        # Another process may have finished the same fetch while we waited for the lock.
-        if not force and _marker_ok(target):
-            return target
-        if source is not None:
-            src = Path(source).expanduser()
-            try:
-                folder, layout = _source_files(src)
-                _install(base, target, lambda stage: _copy_files(folder, layout, stage),
-                         f"folder {folder}")
-            except DataError as exc:
-                # The reader names the file and line; the folder it came from is said here.
-                raise DataError(
-                    f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: {exc}"
-                ) from exc
-            return target
-
-        failures: list[str] = []
-        for name, filler in (
-            (f"GroupLens archive {GROUPLENS_URL}", _fill_from_grouplens),
-            (f"PyPI wheel {RECBOLE_REQUIREMENT}", _fill_from_recbole_wheel),
-        ):
-            try:
-                _install(base, target, filler, name)
-            except DataError as exc:
-                log.warning("MovieLens 100k from the %s failed: %s", name, exc)
-                failures.append(f"{name}: {exc}")
-                continue
-            return target
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise DataError(
-            "Could not fetch MovieLens 100k from any source:\n"
-            + "\n".join(f"- {f}" for f in failures)
-            + "\nName a folder holding the files with --source DIR or VIDEORECS_DATA."
-        )
+            f"Cannot fetch MovieLens 100k into {str(base)!r}: {exc.strerror or exc}; choose a "
+            "data folder you can write (--data-dir, or VIDEORECS_DATA_DIR)."
+        ) from exc
+    with _lock(base):
+        # Another process may have finished the same fetch while we waited for the lock; the
+        # check is said here only, once.
+        problem = _marker_problem(target) if reuse else _NOT_ASKED
+        if problem is None:
+            return target
+        replaced = None  # where a copy that failed its check came from
+        if problem not in (_NOT_ASKED, _NO_MARKER):
+            log.warning("MovieLens 100k in %s failed its check (%s); fetching it again.",
+                        target, problem)
+            replaced = verified_source(target) or "an unknown source"
+        path = _fetch_locked(base, target, source)
+        if replaced is not None:
+            log.warning("Replaced MovieLens 100k in %s (it came from the %s) with the copy from "
+                        "the %s.", target, replaced, verified_source(target))
+        return path
+
+
+def _fetch_locked(base: Path, target: Path, source: str | os.PathLike[str] | None) -> Path:
+    """The fetch itself, from ``source`` when given, else the network sources in turn."""
+    if source is not None:
+        src = Path(source).expanduser()
+        try:
+            folder, layout = _source_files(src)
+            _install(base, target, lambda stage: _copy_files(folder, layout, stage),
+                     f"folder {folder}")
+        except DataError as exc:
+            # The reader names the file and line; the folder it came from is said here.
+            raise DataError(
+                f"Cannot fetch MovieLens 100k from the source folder {str(src)!r}: {exc}"
+            ) from exc
+        return target
+
+    failures: list[str] = []
+    for name, filler in (
+        (f"GroupLens archive {GROUPLENS_URL}", _fill_from_grouplens),
+        (f"PyPI wheel {RECBOLE_REQUIREMENT}", _fill_from_recbole_wheel),
+    ):
+        try:
+            _install(base, target, filler, name)
+        except DataError as exc:
+            log.warning("MovieLens 100k from the %s failed: %s", name, exc)
+            failures.append(f"{name}: {exc}")
+            continue
+        return target
+    raise DataError(
+        "Could not fetch MovieLens 100k from any source:\n"
+        + "\n".join(f"- {f}" for f in failures)
+        + "\nName a folder holding the files with --source DIR or VIDEORECS_DATA."
+    )
 
 
 def _install(
@@ -385,20 +416,44 @@ def _write_marker(folder: Path, data: MovieLensData, description: str) -> None:
     (folder / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
 
 
-def _marker_ok(folder: Path) -> bool:
-    """True when ``folder`` holds a marker whose files are all present at their recorded size."""
+# what _marker_problem says of a folder never fetched, and what fetch() uses when it did not ask
+_NO_MARKER = "no .verified marker"
+_NOT_ASKED = "not asked"
+
+
+def _marker_problem(folder: Path) -> str | None:
+    """Why the data in ``folder`` cannot be trusted as verified, or ``None`` when it can: its
+    marker is there and every file it lists is present at its recorded size."""
     try:
-        marker = json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
-        files = marker["files"]
+        text = (folder / MARKER_NAME).read_text(encoding="utf-8")
+    except OSError:
+        return _NO_MARKER
+    try:
+        files = json.loads(text)["files"]
         if not files:
-            return False
+            return "its .verified marker lists no files"
         for name, size in files.items():
-            if (folder / name).stat().st_size != size:
-                log.warning("%s: size changed since it was verified; fetching again.", name)
-                return False
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-    return True
+            try:
+                found = (folder / name).stat().st_size
+            except OSError:
+                return f"{name} is missing"
+            if found != size:
+                return f"{name}: size changed since it was verified"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "its .verified marker is damaged"
+    return None
+
+
+def verified_source(folder: str | os.PathLike[str]) -> str | None:
+    """Where the verified data in ``folder`` came from, as its ``.verified`` marker records it
+    (``"folder /data/src"``, ``"GroupLens archive https://..."``, ``"PyPI wheel recbole==..."``);
+    ``None`` without a readable marker."""
+    try:
+        marker = json.loads((Path(folder) / MARKER_NAME).read_text(encoding="utf-8"))
+        source = marker["source"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return source if isinstance(source, str) else None
 
 
 # --------------------------------------------------------------------------------------------
