@@ -232,3 +232,79 @@ def test_models_check_names_a_missing_workspace_and_does_not_create_it(registry_
         "(the lab notebooks, or videorecs_widgets.lab.build_lab_models), or point to the workspace "
         "that holds them.")
     assert not expected.exists() and not (tmp_path / ".videorecs").exists()
+
+
+def test_models_add_of_an_existing_name_points_to_models_update(registry_file, capsys):
+    before = registry_file.read_bytes()
+    arn = "arn:aws:personalize:us-east-1:123456789012:campaign/later"
+    assert main(["models", "add", "--file", str(registry_file), "Most Popular", arn,
+                 "recommendations"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"videorecs-widgets models: Cannot add model 'Most Popular' to {registry_file}: a model "
+        "with that name exists already; pick another name, or change that model with "
+        "`videorecs-widgets models update 'Most Popular'` and the fields to change (--arn, "
+        "--type, --sort-order, --description).\n")
+    assert registry_file.read_bytes() == before
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    from videorecs_widgets import clients
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(clients, "_cache", {})  # clients made earlier may hold credentials
+
+
+def test_models_add_without_aws_credentials_suggests_no_check(registry_file, capsys,
+                                                              no_aws_credentials):
+    before = registry_file.read_bytes()
+    arn = "arn:aws:personalize:eu-west-1:123456789012:campaign/recs"
+    assert main(["models", "add", "--file", str(registry_file), "Remote", arn,
+                 "recommendations"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: Cannot add model 'Remote' in {registry_file}: Could not ask "
+        "about campaign 'recs': Unable to locate credentials. Set up AWS credentials that may "
+        "describe it (environment, profile or instance role), or pass --no-check to add it "
+        "without asking the service.\n")
+    assert registry_file.read_bytes() == before
+
+
+def test_models_update_to_an_aws_arn_without_credentials_suggests_no_check(
+        registry_file, capsys, no_aws_credentials):
+    arn = "arn:aws:personalize:eu-west-1:123456789012:campaign/recs"
+    assert main(["models", "update", "--file", str(registry_file), "Most Popular", "--arn",
+                 arn]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"videorecs-widgets models: Cannot update model 'Most Popular' in "
+                          f"{registry_file}: Could not ask about campaign 'recs': Unable to "
+                          "locate credentials.")
+    assert err.endswith("or pass --no-check to update it without asking the service.\n")
+
+
+def test_models_without_a_subcommand_prints_the_models_usage(capsys):
+    assert main(["models"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("usage: videorecs-widgets models [-h]")
+    assert "models_command" not in captured.err
+    assert captured.err.endswith(
+        "videorecs-widgets models: choose what to do: list, add, update, remove or check.\n")
+
+
+def test_models_remove_and_add_arguments_have_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["models", "remove", "--help"])
+    remove_help = " ".join(capsys.readouterr().out.split())
+    assert "name the model to remove" in remove_help
+    with pytest.raises(SystemExit):
+        main(["models", "add", "--help"])
+    add_help = " ".join(capsys.readouterr().out.split())
+    assert ("{recommendations,personal-ranking,similar-items} what the model answers: "
+            "recommendations for a user" in add_help)

@@ -3,26 +3,36 @@
 A thin layer over :class:`~videorecs_widgets.registry.ModelRegistry`, so a notebook does the
 same with the same rules. ``add`` and ``update`` (of the ARN or type) check the model against
 its service first, as ``registry.add(spec, check_with=...)`` does; ``--no-check`` skips that.
-``check`` exits with 1 when any model is not ACTIVE or not of its declared type.
+``check`` exits with 1 when any model is not ACTIVE or not of its declared type. Only ``add``
+creates a missing registry file; the other commands say it does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
+import shlex
 import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from videorecs_widgets.errors import InvalidParameterError, RegistryError
+from videorecs_widgets.errors import (
+    InvalidParameterError,
+    RegistryError,
+    RegistryValidationError,
+)
 from videorecs_widgets.model_spec import MODEL_TYPES
 
 Command = Callable[[argparse.Namespace], int]
 
 #: the registry file when --file is not given, looked up in the current folder
 DEFAULT_FILE = "models.yaml"
+
+_TYPE_HELP = ("what the model answers: recommendations for a user, personal-ranking of given "
+              "items for a user, or similar-items for an item")
 
 # update's options, and the ModelSpec field each one changes
 _UPDATE_OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -37,7 +47,10 @@ _UPDATE_OPTIONS: tuple[tuple[str, str, str], ...] = (
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``models`` subcommand (with its own subcommands) to the main parser."""
     models = sub.add_parser("models", help="list, add, update, remove or check registry models")
-    actions = models.add_subparsers(dest="models_command", required=True)
+    # not required: argparse would name the internal dest ("required: models_command")
+    actions = models.add_subparsers(dest="models_command", metavar="{list,add,update,remove,"
+                                                                   "check}")
+    models.set_defaults(func=_usage(models))
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--file", type=Path, default=None,
@@ -59,10 +72,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     service(p)
     p.add_argument("name", help="a unique name, up to 64 characters")
     p.add_argument("arn", help="the campaign or recommender ARN (region 'local': embedded)")
-    p.add_argument("type", choices=MODEL_TYPES)
+    p.add_argument("type", choices=MODEL_TYPES, help=_TYPE_HELP)
     p.add_argument("--sort-order", type=int, default=None,
                    help="order within the type (default: after the last one)")
-    p.add_argument("--description", default=None)
+    p.add_argument("--description", default=None, help="a short note about the model")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="do not ask the service whether the recipe fits the type")
     p.set_defaults(func=_warnings_as_lines(_cmd_add))
@@ -72,9 +85,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     service(p)
     p.add_argument("name", help="the model to change")
     p.add_argument("--new-name", default=None, help="rename it")
-    p.add_argument("--arn", default=None)
-    p.add_argument("--type", choices=MODEL_TYPES, default=None)
-    p.add_argument("--sort-order", type=int, default=None)
+    p.add_argument("--arn", default=None, help="the new campaign or recommender ARN")
+    p.add_argument("--type", choices=MODEL_TYPES, default=None, help=_TYPE_HELP)
+    p.add_argument("--sort-order", type=int, default=None, help="the new order within the type")
     p.add_argument("--description", default=None, help="new description ('' removes it)")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="do not ask the service when the ARN or type changes")
@@ -82,7 +95,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("remove", help="remove a model")
     common(p)
-    p.add_argument("name")
+    p.add_argument("name", help="the model to remove")
     p.set_defaults(func=_warnings_as_lines(_cmd_remove))
 
     p = actions.add_parser("check", help="ask the service about each model: status, recipe, "
@@ -91,6 +104,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     service(p)
     p.add_argument("names", nargs="*", help="only these models (default: all)")
     p.set_defaults(func=_warnings_as_lines(_cmd_check))
+
+
+def _usage(parser: argparse.ArgumentParser) -> Command:
+    """``videorecs-widgets models`` alone: its usage and the choices, on stderr, exit 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: choose what to do: list, add, update, remove or check.",
+              file=sys.stderr)
+        return 2
+
+    return run
 
 
 def _warnings_as_lines(command: Command) -> Command:
@@ -155,6 +180,22 @@ def _workspace(args: argparse.Namespace, registry: Any) -> Any:
     return args.workspace if args.workspace is not None else registry.workspace
 
 
+def _refuse_unless_fits(args: argparse.Namespace, registry: Any, spec: Any, verb: str) -> None:
+    """Ask the service about ``spec`` as ``registry.add(spec, check_with=...)`` would, and
+    refuse as it would; here the refusal also says what a shell user can do about it."""
+    from videorecs_widgets.registry_check import ACCESS_DENIED, check_model, refusal
+
+    check = check_model(spec, _clients_for(args, registry))
+    reason = refusal(check)
+    if reason is None:
+        return
+    if check.status == ACCESS_DENIED:  # no credentials, or not allowed to describe it
+        reason += (" Set up AWS credentials that may describe it (environment, profile or "
+                   f"instance role), or pass --no-check to {verb} it without asking the service.")
+    raise RegistryValidationError(f"Cannot {verb} model {spec.name!r} in {registry.path}: "
+                                  f"{reason}")
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     registry = _registry(args)
     models = registry.of_type(args.type) if args.type else registry.models
@@ -179,7 +220,16 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if sort_order is None:
         sort_order = max((m.sort_order for m in registry.of_type(args.type)), default=0) + 1
     spec = ModelSpec(args.name, args.arn, args.type, sort_order, args.description)
-    registry.add(spec, check_with=_clients_for(args, registry) if args.check else None)
+    if spec.name in registry.names:  # said before the service is asked, as the registry does
+        options = ", ".join(flag for option, flag, _ in _UPDATE_OPTIONS if option != "new_name")
+        raise RegistryValidationError(
+            f"Cannot add model {spec.name!r} to {registry.path}: a model with that name exists "
+            "already; pick another name, or change that model with `videorecs-widgets models "
+            f"update {shlex.quote(spec.name)}` and the fields to change ({options})."
+        )
+    if args.check:
+        _refuse_unless_fits(args, registry, spec, "add")
+    registry.add(spec)
     print(f"Added {spec.name!r} ({spec.type}, sort order {spec.sort_order}) to {args.file}.")
     return 0
 
@@ -200,9 +250,14 @@ def _cmd_update(args: argparse.Namespace) -> int:
         )
     if "description" in changes:
         changes["description"] = changes["description"] or None  # '' removes it
-    check = args.check and ("arn" in changes or "type" in changes)
-    new = registry.update(args.name, check_with=_clients_for(args, registry) if check else None,
-                          **changes)
+    if args.check and ("arn" in changes or "type" in changes):
+        try:
+            candidate = dataclasses.replace(registry.get(args.name), **changes)
+        except RegistryValidationError:
+            candidate = None  # an invalid value: registry.update says what is wrong with it
+        if candidate is not None:
+            _refuse_unless_fits(args, registry, candidate, "update")
+    new = registry.update(args.name, **changes)
     print(f"Updated {new.name!r} in {args.file}.")
     return 0
 
