@@ -14,6 +14,13 @@ import pytest
 from videorecs_widgets import cli, serve
 
 
+@pytest.fixture(autouse=True)
+def restored_data_dir_variable(monkeypatch):
+    """`app --data-dir` sets VIDEORECS_DATA_DIR for its kernels; undo that after each test
+    (an empty value means unset to the library)."""
+    monkeypatch.setenv("VIDEORECS_DATA_DIR", "")
+
+
 @pytest.fixture
 def no_server(monkeypatch):
     """Fail the test if the app would be served (or the lab's models built)."""
@@ -104,3 +111,35 @@ def test_port_in_use_is_still_reported_as_in_use(tmp_path, no_server):
     assert code == 2
     assert err == (f"videorecs-widgets app: Cannot serve the app on 127.0.0.1:{port}: the "
                    "port is already in use; pass another port, or none to use a free one.\n")
+
+
+def test_cli_app_refuses_a_data_dir_it_cannot_make_before_serving(tmp_path, monkeypatch,
+                                                                  no_server):
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    (tmp_path / "file").write_text("in the way")
+    data_dir = tmp_path / "file" / "data"
+    code, _, err = run_app("--workspace", str(tmp_path / "ws"), "--registry",
+                           str(tmp_path / "models.yaml"), "--data-dir", str(data_dir))
+    assert code == 2
+    assert err == (
+        f"videorecs-widgets app: Cannot fetch MovieLens 100k into {str(data_dir)!r}: Not a "
+        "directory; choose a data folder you can write (--data-dir, or VIDEORECS_DATA_DIR).\n")
+
+
+def test_cli_app_fetches_the_data_before_serving(tmp_path, monkeypatch, ml100k_dir):
+    from videorecs_widgets import movielens
+
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    data_dir = tmp_path / "new-data"
+    monkeypatch.setenv("VIDEORECS_DATA", str(ml100k_dir))  # the copy to fetch, no network
+    seen = []
+
+    def start(self, *args, **kwargs):
+        seen.append(movielens.verified_source(data_dir / "ml-100k"))
+        raise KeyboardInterrupt  # what Ctrl+C does: serve_app stops cleanly
+
+    monkeypatch.setattr(serve.AppServer, "start", start)
+    code, out, _ = run_app("--workspace", str(tmp_path / "ws"), "--registry",
+                           str(tmp_path / "models.yaml"), "--data-dir", str(data_dir))
+    assert code == 0, out
+    assert seen == [f"folder {ml100k_dir}"]

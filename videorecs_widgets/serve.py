@@ -1,6 +1,7 @@
 """Serve :class:`~videorecs_widgets.VideoRecsApp` as a standalone web page with Voila.
 
-``videorecs-widgets app`` checks its arguments (:func:`check_app_arguments`), builds the lab's
+``videorecs-widgets app`` checks its arguments (:func:`check_app_arguments`), fetches MovieLens
+100k if it is missing, builds the lab's
 models when it serves the lab's own ``models.yaml`` or is asked to (:func:`ensure_lab_models`;
 a user's own registry file is never added to otherwise), and then runs an :class:`AppServer`:
 
@@ -409,14 +410,20 @@ def serve_app(
     open_browser: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> None:
-    """What ``videorecs-widgets app`` does: check the arguments; with ``build_lab_models``,
-    build the lab's models if they are missing (and register them in ``registry_path``);
-    serve the app until Ctrl+C (or SIGTERM), then stop Voila cleanly.
+    """What ``videorecs-widgets app`` does: check the arguments; fetch MovieLens 100k into
+    ``data_dir`` if it is not there yet; with ``build_lab_models``, build the lab's models if
+    they are missing (and register them in ``registry_path``); serve the app until Ctrl+C (or
+    SIGTERM), then stop Voila cleanly.
 
     Without ``build_lab_models`` the registry file, which must exist, is served as it is: the
     panels say which of its models are missing.
     """
     check_app_arguments(workspace, registry_path, port=port, create_registry=build_lab_models)
+    from videorecs_widgets import movielens
+
+    # now, not when the first visitor's kernel starts: a bad data folder is said here, and
+    # the page does not wait for a download
+    movielens.fetch(data_dir=data_dir)
     if build_lab_models:
         ensure_lab_models(workspace, registry_path, lab_data_dir=lab_data_dir, echo=echo)
     server = AppServer(workspace, registry_path, port=port, data_dir=data_dir)
