@@ -322,3 +322,26 @@ def test_metadata_notebook_before_notebook_01_stops_before_training(fresh_clone)
     assert personalize.list_dataset_groups()["datasetGroups"] == []
     assert not (project / "data").exists()  # not even the data files were written
     assert (project / "models.yaml").read_bytes() == (project_root() / "models.yaml").read_bytes()
+
+
+def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(tmp_path,
+                                                                             monkeypatch):
+    # The kernel inherits this environment: no credentials anywhere, no instance metadata.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(NotebookExecutionError) as info:
+        execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
+                         tmp_path / "01.ipynb",
+                         parameters={"BACKEND": "aws", "WORKSPACE": str(tmp_path / "unused"),
+                                     "LAB_DATA_DIR": str(tmp_path / "lab-data")})
+    assert ("AwsCredentialsError: Creating Personalize clients for AWS failed: no AWS "
+            "credentials were found. Set AWS_PROFILE") in str(info.value)
+    nb = nbformat.read(tmp_path / "01.ipynb", as_version=4)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
+    assert "personalize_clients(BACKEND" in ran[-1].source
+    assert "Amazon Personalize in" not in _text(ran[-1])
