@@ -354,9 +354,9 @@ class RegistryEditor:
             if reason:
                 return self._refuse({self._check_field(self._last_check): reason})
         typed = self.form
-        # The registry refuses a rule only it knows (a conflict with an outside edit, a disk
-        # error) with a RegistryError, which _run shows.
-        # The registry warns about a repeated ARN and type; here it belongs in the status.
+        # A rule only the registry knows (a conflict with an outside edit, a disk error) raises
+        # a RegistryError, which _run shows. A repeated ARN and type is warned about: here that
+        # belongs in the status.
         with warnings.catch_warnings(record=True) as caught, self._applying_own_change():
             warnings.simplefilter("always", DuplicateModelWarning)
             if editing is None:
