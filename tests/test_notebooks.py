@@ -1,7 +1,8 @@
 """The four lab notebooks, executed in order with nbclient on the embedded engine.
 
 They run in a temporary workspace with a temporary registry and data folder (injected as
-parameters, as the main job does), so the checkout's models.yaml is never touched.
+parameters, as the main job does), so the checkout's models.yaml is never touched; the registry
+starts as a copy of the committed models.yaml, as `make lab` finds it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import pytest
 import yaml
 
 from videorecs_widgets.clients import personalize_clients
-from videorecs_widgets.lab import LAB_NOTEBOOKS, project_root, run_lab
-from videorecs_widgets.notebook_runner import WIDGET_STATE_MIME, execute_notebook
+from videorecs_widgets.errors import InvalidParameterError
+from videorecs_widgets.lab import LAB_NOTEBOOKS, find_project, project_path, project_root, run_lab
+from videorecs_widgets.notebook_runner import (
+    WIDGET_STATE_MIME,
+    NotebookExecutionError,
+    execute_notebook,
+)
 from videorecs_widgets.registry import ModelRegistry
 
 METRIC_NAMES = [
@@ -39,6 +45,7 @@ def lab(tmp_path_factory, ml100k_dir):
         "REGISTRY_PATH": str(tmp / "models.yaml"),
         "LAB_DATA_DIR": str(tmp / "lab-data"),
     }
+    shutil.copy(project_root() / "models.yaml", parameters["REGISTRY_PATH"])
     runs = run_lab(project_root() / "notebooks", tmp / "build", parameters=parameters,
                    echo=lambda _line: None)
     notebooks = {run.source.name: nbformat.read(run.output, as_version=4) for run in runs}
@@ -198,3 +205,143 @@ def test_metadata_notebook_cleans_up_its_own_dataset_groups_when_asked(lab, tmp_
     assert groups == {"personalize-recs-dataset-group"}  # notebook 01's is left to its clean-up
     assert ModelRegistry(registry_path).names == [
         "Personal Recommendations", "Most Popular", "Personal Ranking", "Similar Items"]
+
+
+def test_make_lab_leaves_the_committed_models_yaml_unchanged(lab):
+    parameters, _ = lab
+    # The committed file lists the six models the lab builds, as the lab writes them.
+    with open(parameters["REGISTRY_PATH"], encoding="utf-8") as fh:
+        assert fh.read() == (project_root() / "models.yaml").read_text(encoding="utf-8")
+
+
+def test_plug_in_notebook_says_notebook_04_builds_its_two_models(lab):
+    _, notebooks = lab
+    text = _text(_cell(notebooks["02_plug_in_models.ipynb"], "registry.check(personalize)"))
+    # 02 runs before 04: the check still reports NOT_FOUND for them, and says why.
+    assert ("Not built yet: 'Recommendations + demographics', 'Recommendations + item "
+            "metadata'. Notebook 04 builds them; until it has run, NOT_FOUND is expected for "
+            "these two.") in text
+    assert text.count("NOT_FOUND") >= 2 and "<td>notebook 04</td>" in text
+
+
+def test_metadata_notebook_counts_what_demographics_change_for_the_cold_user(lab):
+    _, notebooks = lab
+    nb = notebooks["04_metadata_models.ipynb"]
+    text = _text(_cell(nb, "COLD_USER = "))
+    shared = int(text.split("Overlap(shared=")[1].split(",")[0])
+    assert (f"{shared} of the demographics model's 25 films are also in the interactions-only "
+            f"list; {25 - shared} are films of her group instead, such as '") in text
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "instead of the overall most popular ones" not in prose
+
+
+def test_explore_notebook_states_the_lab_threshold_as_the_other_notebooks_do():
+    nb = nbformat.read(project_root() / "notebooks" / "03_explore.ipynb", as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "3.5" not in prose and "4- and 5-star ratings, the ratings above 3.6" in prose
+
+
+# ---- where the notebooks find the project, and run out of order -----------------------------
+
+def _project_copy(root):
+    """A project folder as a fresh clone has it: the notebooks and the committed models.yaml."""
+    shutil.copytree(project_root() / "notebooks", root / "notebooks")
+    shutil.copy(project_root() / "models.yaml", root / "models.yaml")
+    return root
+
+
+def test_project_path_is_found_from_notebooks_or_the_project_folder(tmp_path):
+    project = _project_copy(tmp_path / "lab")
+    assert find_project(project / "notebooks") == project.resolve()
+    assert find_project(project) == project.resolve()
+    assert project_path("models.yaml", start=project / "notebooks") == \
+        project.resolve() / "models.yaml"
+    assert project_path(str(tmp_path / "x"), start=tmp_path) == tmp_path / "x"  # as given
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(InvalidParameterError) as info:
+        project_path(".videorecs", start=tmp_path / "elsewhere")
+    assert str(info.value) == (
+        "The lab's project folder (the one holding models.yaml and notebooks/) is neither "
+        f"{str((tmp_path / 'elsewhere').resolve())!r}, where this notebook's kernel runs, nor "
+        "its parent. Run this notebook from the project's notebooks/ folder (or start Jupyter "
+        "in the project folder), or give WORKSPACE, REGISTRY_PATH and LAB_DATA_DIR as absolute "
+        "paths.")
+
+
+def test_build_notebook_run_outside_the_project_stops_before_writing(tmp_path, ml100k_dir):
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    with pytest.raises(NotebookExecutionError) as info:
+        execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
+                         tmp_path / "01.ipynb", cwd=elsewhere)
+    assert "InvalidParameterError: The lab's project folder" in str(info.value)
+    assert "Run this notebook from the project's notebooks/ folder" in str(info.value)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["01.ipynb", "else", "somewhere"]
+
+
+@pytest.fixture(scope="module")
+def fresh_clone(tmp_path_factory, ml100k_dir):
+    """Notebooks 02, 03 and 04 run in a fresh clone (no notebook 01 yet), with their default
+    paths: 02 and 04 in notebooks/, 03 in the project folder itself."""
+    project = _project_copy(tmp_path_factory.mktemp("clone"))
+    errors = {}
+    for name, cwd in (("02_plug_in_models.ipynb", project / "notebooks"),
+                      ("03_explore.ipynb", project),
+                      ("04_metadata_models.ipynb", project / "notebooks")):
+        with pytest.raises(NotebookExecutionError) as info:
+            execute_notebook(project / "notebooks" / name, project / "build" / name, cwd=cwd)
+        errors[name] = str(info.value)
+    return project, errors
+
+
+def test_plug_in_notebook_before_notebook_01_says_to_run_it(fresh_clone):
+    _, errors = fresh_clone
+    assert "LookupError: No campaign 'personalize-lab-recs-campaign', " in errors[
+        "02_plug_in_models.ipynb"]
+    assert "'personalize-lab-sims-campaign': run notebook 01 first. (the executed" in errors[
+        "02_plug_in_models.ipynb"]
+
+
+def test_explore_notebook_before_notebooks_01_and_02_says_to_run_them(fresh_clone):
+    project, errors = fresh_clone
+    assert (
+        "LookupError: Nothing to explore yet: no campaign for 'Personal Recommendations', "
+        "'Most Popular', 'Personal Ranking', 'Similar Items' (in "
+        f"{project.resolve() / '.videorecs'} for the embedded engine). Run notebooks 01 and 02 "
+        "first: 01 trains the models, 02 registers them.") in errors["03_explore.ipynb"]
+    nb = nbformat.read(project / "build" / "03_explore.ipynb", as_version=4)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
+    assert "registry.check(" in ran[-1].source  # it stopped there, before any panel
+
+
+def test_metadata_notebook_before_notebook_01_stops_before_training(fresh_clone):
+    project, errors = fresh_clone
+    assert ("LookupError: No campaign 'personalize-lab-recs-campaign': run notebook 01 first."
+            in errors["04_metadata_models.ipynb"])
+    personalize, _ = personalize_clients("local", workspace=project / ".videorecs")
+    assert personalize.list_dataset_groups()["datasetGroups"] == []
+    assert not (project / "data").exists()  # not even the data files were written
+    assert (project / "models.yaml").read_bytes() == (project_root() / "models.yaml").read_bytes()
+
+
+def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(tmp_path,
+                                                                             monkeypatch):
+    # The kernel inherits this environment: no credentials anywhere, no instance metadata.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(NotebookExecutionError) as info:
+        execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
+                         tmp_path / "01.ipynb",
+                         parameters={"BACKEND": "aws", "WORKSPACE": str(tmp_path / "unused"),
+                                     "LAB_DATA_DIR": str(tmp_path / "lab-data")})
+    assert ("AwsCredentialsError: Creating Personalize clients for AWS failed: no AWS "
+            "credentials were found. Set AWS_PROFILE") in str(info.value)
+    nb = nbformat.read(tmp_path / "01.ipynb", as_version=4)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
+    assert "personalize_clients(BACKEND" in ran[-1].source
+    assert "Amazon Personalize in" not in _text(ran[-1])

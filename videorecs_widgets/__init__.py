@@ -4,8 +4,9 @@ A model registry over ``models.yaml``, ipywidgets panels to explore and compare 
 models, and an embedded engine that trains Personalize-style models on this machine and answers
 the Personalize API through ordinary boto3 clients.
 
-Everything public is importable from here. Names other than the errors are loaded on first
-use, so ``import videorecs_widgets`` stays cheap (no ipywidgets or matplotlib until a panel is
+Everything public is importable from here. Names other than the errors (except
+``AwsCredentialsError``, which is also a botocore error) are loaded on first use, so
+``import videorecs_widgets`` stays cheap (no ipywidgets or matplotlib until a panel is
 asked for).
 """
 
@@ -42,6 +43,7 @@ logging.getLogger("videorecs_widgets").addHandler(logging.NullHandler())
 
 # public name -> the module that defines it
 _LAZY = {
+    "AwsCredentialsError": "videorecs_widgets.clients",  # a botocore error too: not eager
     "Catalog": "videorecs_widgets.catalog",
     "DuplicateModelWarning": "videorecs_widgets.registry",
     "FilmGrid": "videorecs_widgets.widgets",
@@ -74,6 +76,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AwsCredentialsError",
     "Catalog",
     "DataError",
     "DuplicateModelWarning",

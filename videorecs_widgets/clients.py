@@ -23,8 +23,14 @@ import boto3
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.exceptions import NoCredentialsError
 
-from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError, WaitTimeoutError
+from videorecs_widgets.errors import (
+    InvalidParameterError,
+    ResourceFailedError,
+    VideorecsError,
+    WaitTimeoutError,
+)
 
 Backend = Literal["local", "aws"]
 Progress = Callable[[str, str, float], None]
@@ -50,6 +56,42 @@ AWS_RUNTIME_CONFIG = Config(
     connect_timeout=5,
     read_timeout=10,  # recommendations answer in well under a second when all is well
 )
+
+
+class AwsCredentialsError(VideorecsError, NoCredentialsError):
+    """No AWS credentials were found for the ``"aws"`` backend; the message says how to set
+    them. Also a botocore ``NoCredentialsError``, so code that handles botocore's own (the
+    results layer, the registry check) handles this one too. It lives here, not in
+    :mod:`~videorecs_widgets.errors`, so that importing the errors does not import botocore."""
+
+    def __init__(self, message: str) -> None:
+        # BotoCoreError formats a class template from keyword arguments; this message is
+        # already a sentence.
+        Exception.__init__(self, message)
+        self.kwargs: dict[str, Any] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (str(self),)
+
+
+def _require_credentials(session: boto3.session.Session) -> None:
+    """Refuse a session without AWS credentials now, with the fix, instead of letting the first
+    call fail with botocore's bare NoCredentialsError many frames deep.
+
+    ``get_credentials()`` runs the lookup that creating a client runs anyway (environment,
+    profile and config files, SSO, container or instance role) and the session keeps what it
+    finds for the clients: no request is added, and none is sent to Personalize.
+    """
+    if session.get_credentials() is not None:
+        return
+    profile = session.profile_name
+    where = f" (profile {profile!r})" if profile and profile != "default" else ""
+    raise AwsCredentialsError(
+        f"Creating Personalize clients for AWS failed: no AWS credentials were found{where}. "
+        "Set AWS_PROFILE to a profile of yours, or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY in the environment, or run `aws configure`; or use the "
+        "embedded engine (backend 'local'), which needs no account."
+    )
 
 
 class PersonalizeClients(NamedTuple):
@@ -97,7 +139,8 @@ def personalize_clients(
     ``.videorecs`` in the current folder, created if missing; InvalidParameterError names it
     when it cannot be written to); no credentials or network are used. ``"aws"``: Amazon
     Personalize in ``region`` (default: the session's), with adaptive retries and timeouts
-    (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime).
+    (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime);
+    :class:`AwsCredentialsError` says how to set credentials when the session has none.
     ``session`` is a boto3 session to create the clients from.
     """
     if backend == "local":
@@ -125,6 +168,7 @@ def personalize_clients(
                 "configured; pass region='us-east-1' (for example), or set AWS_DEFAULT_REGION "
                 "or a region in the AWS profile."
             )
+        _require_credentials(boto)
         with _lock:
             return PersonalizeClients(
                 boto.client("personalize", region_name=region, config=AWS_CONFIG),

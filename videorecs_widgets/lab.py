@@ -7,6 +7,7 @@ campaigns that notebook 01 trained and notebook 02 registered.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -64,6 +65,37 @@ def project_root() -> Path | None:
     """The source checkout this package sits in (it holds pyproject.toml), if any."""
     root = Path(__file__).resolve().parent.parent
     return root if (root / "pyproject.toml").is_file() else None
+
+
+def find_project(start: str | os.PathLike[str] | None = None) -> Path:
+    """The lab's project folder as a notebook finds it from the folder its kernel runs in:
+    ``start`` (default: the current folder) or its parent, whichever holds both
+    ``models.yaml`` and a ``notebooks/`` folder. So a notebook finds it when Jupyter (or an
+    IDE) runs it in ``notebooks/`` or in the project folder itself.
+
+    Raises :class:`InvalidParameterError` when neither does: a relative path such as
+    ``../.videorecs`` would otherwise quietly put the engine's state, the data files and the
+    registry beside whatever folder the kernel was started in.
+    """
+    here = (Path.cwd() if start is None else Path(start)).resolve()
+    for folder in (here, here.parent):
+        if (folder / "models.yaml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    raise InvalidParameterError(
+        f"The lab's project folder (the one holding models.yaml and notebooks/) is neither "
+        f"{str(here)!r}, where this notebook's kernel runs, nor its parent. Run this notebook "
+        "from the project's notebooks/ folder (or start Jupyter in the project folder), or "
+        "give WORKSPACE, REGISTRY_PATH and LAB_DATA_DIR as absolute paths."
+    )
+
+
+def project_path(value: str | os.PathLike[str], *,
+                 start: str | os.PathLike[str] | None = None) -> Path:
+    """A lab notebook's path parameter as a path: an absolute one as given, a relative one
+    (``"models.yaml"``, ``".videorecs"``, ``"data/lab"``) in the project folder found by
+    :func:`find_project` from ``start``, whatever folder the kernel runs in."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else find_project(start) / path
 
 
 def declared_parameters(nb: nbformat.NotebookNode) -> list[str]:

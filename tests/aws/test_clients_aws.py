@@ -5,19 +5,22 @@ No request leaves the process: a ``before-send`` handler answers in place of the
 from __future__ import annotations
 
 import json
+import socket
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import NoCredentialsError
 
 from tests.aws.stubs import arn
 from videorecs_widgets.clients import (
+    AwsCredentialsError,
     backend_for_arn,
     clients_for_arn,
     personalize_clients,
     wait_until_active,
 )
-from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError
+from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError, VideorecsError
 
 
 class _Body:
@@ -51,6 +54,32 @@ def test_aws_clients_are_regional_with_adaptive_retries_and_timeouts():
     assert (answers.connect_timeout, answers.read_timeout) == (5, 10)
     # without region=, the session's region
     assert personalize_clients("aws", session=session).personalize.meta.region_name == "us-east-1"
+
+
+def test_aws_clients_without_credentials_say_how_to_set_them(monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+    def no_network(*_args, **_kwargs):
+        raise AssertionError("the credentials check opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    with pytest.raises(AwsCredentialsError) as info:
+        personalize_clients("aws", region="eu-west-1")
+    assert str(info.value) == (
+        "Creating Personalize clients for AWS failed: no AWS credentials were found. Set "
+        "AWS_PROFILE to a profile of yours, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in "
+        "the environment, or run `aws configure`; or use the embedded engine (backend "
+        "'local'), which needs no account.")
+    # the library's error, and botocore's, for code that already handles that one
+    assert isinstance(info.value, VideorecsError) and isinstance(info.value, NoCredentialsError)
+    with pytest.raises(AwsCredentialsError):
+        clients_for_arn(arn("eu-west-1", "campaign", "recs"))
+    # with credentials, the same call makes the clients
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    assert personalize_clients("aws", region="eu-west-1").personalize.meta.region_name == \
+        "eu-west-1"
 
 
 def test_clients_for_arn_picks_the_arn_region_and_reuses_its_clients():

@@ -306,8 +306,10 @@ def test_a_request_botocore_refuses_is_said_to_break_the_api_rules(catalog):
 def test_no_credentials_is_said_plainly(monkeypatch, catalog):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    clients = _no_network(personalize_clients("aws", region=REGION))
-    svc = ResultsService(catalog, clients_for=lambda _arn: clients)
+    # personalize_clients refuses a session without credentials (AwsCredentialsError, also a
+    # botocore NoCredentialsError): as the default clients_for does, it is called per model.
+    svc = ResultsService(catalog, clients_for=lambda _arn: _no_network(
+        personalize_clients("aws", region=REGION)))
     model = spec("lab-recs-campaign", "campaign", "recommendations")
     result = svc.recommend(model, "196")
     assert result.error == (

@@ -179,13 +179,83 @@ def test_the_type_check_is_on_by_default(editor, reg, lab_campaigns):
     assert editor.save() == ModelSpec("Nowhere", LOCAL + "zzz", "recommendations", 3)
 
 
-def test_the_model_being_edited_removed_elsewhere_is_said_in_the_status(editor, reg):
+def test_the_model_being_edited_removed_elsewhere_resets_the_untouched_form(editor, reg):
     editor.edit("Personal Ranking")
     reg.remove("Personal Ranking")  # another tab, or code in the notebook
-    assert editor.editing is None and editor.form["name"] == "Personal Ranking"
+    assert editor.editing is None and editor._save.description == "Add"
+    assert editor.form == {"name": "", "arn": "", "type": "recommendations", "sort_order": "1",
+                           "description": ""}
     assert editor.status == (
-        "Model 'Personal Ranking' is no longer in models.yaml; the form keeps its values, and "
-        "Add saves them as a new model.")
+        "Model 'Personal Ranking' is no longer in models.yaml (renamed or removed elsewhere); "
+        "the form is reset to a new model.")
+
+
+def test_the_model_being_edited_removed_elsewhere_keeps_typed_edits_and_says_so(editor, reg):
+    editor.edit("Personal Ranking")
+    editor.fill(description="typed here")
+    reg.remove("Personal Ranking")
+    assert editor.editing is None and editor._save.description == "Add"
+    assert editor.form["name"] == "Personal Ranking"
+    assert editor.form["description"] == "typed here"
+    assert editor.status == (
+        "Model 'Personal Ranking' is no longer in models.yaml (renamed or removed elsewhere); "
+        "the form keeps what you typed, and Add saves it as a new model.")
+
+
+def test_reload_after_the_edited_model_was_renamed_in_the_file_says_so_and_adds_no_copy(
+        editor, reg):
+    editor.edit("Personal Ranking")
+    reg.path.write_text(reg.path.read_text().replace("name: Personal Ranking", "name: PR"))
+    assert editor.reload() is True
+    assert editor.status == (
+        "The registry file changed; the models were updated. Model 'Personal Ranking' is no "
+        "longer in models.yaml (renamed or removed elsewhere); the form is reset to a new "
+        "model.")
+    assert editor.editing is None and editor.form["name"] == "" and editor.form["arn"] == ""
+    assert editor.choices == ["Personal Recommendations", "PR"]
+    # The next click of the (now Add) button cannot put the old model back next to "PR".
+    editor._save.click()
+    assert editor.status.startswith("Not saved: field 'name' is missing")
+    assert [s.name for s in on_disk(reg)] == ["Personal Recommendations", "PR"]
+
+
+def test_a_conflict_on_remove_gives_the_forms_advice(editor, reg):
+    editor.edit("Personal Ranking")
+    ModelRegistry(reg.path).update("Personal Ranking", sort_order=7)  # an outside edit
+    before = reg.path.read_bytes()
+    editor._remove.click()
+    assert editor.status.startswith(f"Not removed: Registry {reg.path} changed on disk")
+    assert editor.status.endswith(
+        "both touch model 'Personal Ranking'; nothing was written. Press Reload to load the "
+        "file's version, then remove the model again.")
+    assert "revert()" not in editor.status
+    assert reg.path.read_bytes() == before and editor.editing == "Personal Ranking"
+    # Following the advice removes it.
+    assert editor.reload() is True and editor.editing == "Personal Ranking"
+    assert editor.remove() is not None
+    assert [s.name for s in on_disk(reg)] == ["Personal Recommendations"]
+
+
+def test_spaces_and_leading_zeros_typed_are_normalised_and_said(editor, reg, lab_campaigns):
+    sims = lab_campaigns.campaigns["sims"]
+    editor.fill(name="  Similar Items ", arn=sims, sort_order="010")
+    editor._fields["type"].value = "similar-items"
+    assert editor.save() == ModelSpec("Similar Items", sims, "similar-items", 10)
+    assert ModelRegistry(reg.path).get("Similar Items").sort_order == 10
+    # the form shows what was saved, and the status says what changed
+    assert editor.form["name"] == "Similar Items" and editor.form["sort_order"] == "10"
+    assert editor.status.startswith(
+        f"Added model 'Similar Items' to {reg.path}. The name '  Similar Items ' was saved as "
+        "'Similar Items'. The sort order '010' was saved as '10'.")
+
+    editor.edit("Personal Ranking")
+    editor.fill(sort_order=" 07")
+    assert editor.save().sort_order == 7
+    assert editor.form["sort_order"] == "7"
+    assert "The sort order ' 07' was saved as '7'." in editor.status
+    editor.fill(sort_order="8")
+    editor.save()
+    assert "was saved as" not in editor.status  # nothing normalised, nothing said
 
 
 def test_a_duplicate_found_at_reload_is_noted_in_the_status_not_warned(editor, reg,

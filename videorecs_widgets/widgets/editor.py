@@ -15,7 +15,17 @@ cannot be reached, or whose recipe answers another type (a SIMS campaign declare
 personal-ranking) is refused with the service's explanation.
 
 A refused save changes nothing: each problem is shown next to its field (and the first one in
-the status line), ``models.yaml`` is left byte-identical and the form keeps what was typed.
+the status line), ``models.yaml`` is left byte-identical and the form keeps what was typed. A
+conflict with an outside edit, on Save or Remove, says to press Reload and try again.
+
+The form drops spaces around the values typed and reads sort_order "010" as 10 (the file and
+:class:`~videorecs_widgets.model_spec.ModelSpec` refuse both, as ambiguous there); a save that
+did so says it in the status, and the form shows what was saved.
+
+When the model being edited is renamed or removed elsewhere (another tab, code, an outside edit
+picked up by Reload), the status says so and the form is reset to a new model, so Add cannot put
+the old model back next to its renamed copy; typed edits are kept instead, and the status says
+that Add saves them as a new model.
 """
 
 from __future__ import annotations
@@ -52,6 +62,10 @@ TYPE_LABELS = {"recommendations": "recommendations", "personal-ranking": "person
                "similar-items": "similar items"}
 TABLE_COLUMNS: tuple[str, ...] = ("name", "type", "sort_order", "arn", "description")
 _WHOLE_NUMBER = re.compile(r"[-+]?[0-9]+")
+# What to do after a conflict with an outside edit, per action (see _conflict_advice).
+SAVE_ADVICE = ("Press Reload to load the file's version (the form keeps what you typed), then "
+               "save again.")
+REMOVE_ADVICE = "Press Reload to load the file's version, then remove the model again."
 
 
 def _default_clients(workspace: Any) -> Callable[[str], Any]:
@@ -86,6 +100,9 @@ class RegistryEditor:
             registry.workspace if workspace is None else workspace)
         self._errors: dict[str, str] = {}
         self._last_check: ModelCheck | None = None
+        self._loaded: dict[str, str] = {}  # the form as last loaded, to tell typed edits apart
+        self._notice = ""  # what the last registry change did to the form, for reload's status
+        self._own_change = False  # True while this editor's own save or remove is applied
         self._table = pd.DataFrame(columns=list(TABLE_COLUMNS))
 
         self._table_html = widgets.HTML()
@@ -217,23 +234,38 @@ class RegistryEditor:
         Returns the saved model, or ``None`` when the save was refused (see
         :attr:`field_errors` and :attr:`status`).
         """
-        return self.status_line.run(self._update_save, busy="Saving…", what="Saving the model")
+        return self._run(self._update_save, busy="Saving…", what="Saving the model",
+                         refused="Not saved", advice=SAVE_ADVICE)
 
     def remove(self, name: str | None = None) -> ModelSpec | None:
         """Remove ``name`` (default: the model being edited), as the Remove button does."""
-        return self.status_line.run(self._update_remove, name or self.editing,
-                                    busy="Removing…", what="Removing the model")
+        return self._run(self._update_remove, name or self.editing, busy="Removing…",
+                         what="Removing the model", refused="Not removed",
+                         advice=REMOVE_ADVICE)
 
     def reload(self) -> bool:
-        """Pick up an outside edit of the file (as the Reload button does); True if changed."""
+        """Pick up an outside edit of the file (as the Reload button does); True if changed.
+
+        When the model being edited is gone from the file (renamed or removed elsewhere), the
+        status says so, and the form is reset to a new model unless it holds typed edits.
+        """
+        self._notice = ""
         with duplicate_notes() as notes:
-            changed = self.status_line.run(self.registry.reload,
-                                           busy="Reading the file again…")
+            # A conflict here comes from unsaved edits made in code (the editor saves every
+            # change), which only code can drop: the registry's revert() advice stays.
+            changed = self._run(self.registry.reload, busy="Reading the file again…",
+                                what="Reading the file again", refused="Not reloaded")
         if changed is not None and self.status_line.kind != "error":
             note = "".join(f" Note: {n}." for n in notes)
-            self.status_line.show("The registry file changed; the models were updated."
-                                  f"{note}" if changed else
-                                  "The registry file has not changed.", "ok")
+            if not changed:
+                self.status_line.show("The registry file has not changed.", "ok")
+            elif self._notice:
+                # not "ok": the model the user was editing is gone
+                self.status_line.show("The registry file changed; the models were updated. "
+                                      f"{self._notice}{note}")
+            else:
+                self.status_line.show("The registry file changed; the models were updated."
+                                      f"{note}", "ok")
         return bool(changed)
 
     def close(self) -> None:
@@ -261,6 +293,45 @@ class RegistryEditor:
     def _on_registry_change(self, _registry: Any) -> None:
         self._update_choices()
 
+    # ---- running an action ----------------------------------------------------------------
+
+    def _run(self, fn: Callable[..., Any], *args: Any, busy: str, what: str, refused: str,
+             advice: str | None = None) -> Any:
+        """Run one editor action in the status line; a registry refusal (a conflict with an
+        outside edit, a disk error) shows as ``"<refused>: <why>"``, a conflict with
+        ``advice`` for this form's user (see :func:`_conflict_advice`) when it is given."""
+        def guarded() -> Any:
+            try:
+                return fn(*args)
+            except RegistryError as exc:
+                # The file is as it was, and the form keeps what was typed.
+                self._show_errors({})
+                text = str(exc)
+                if advice is not None and isinstance(exc, RegistryConflictError):
+                    text = _conflict_advice(text, advice)
+                self.status_line.error(f"{refused}: {text}")
+                return None
+        return self.status_line.run(guarded, busy=busy, what=what)
+
+    @contextlib.contextmanager
+    def _applying_own_change(self) -> Iterator[None]:
+        """Mark the registry change made in the block as this editor's own (a rename or a
+        remove from the form is not a model vanishing elsewhere)."""
+        self._own_change = True
+        try:
+            yield
+        finally:
+            self._own_change = False
+
+    @contextlib.contextmanager
+    def _choice_paused(self) -> Iterator[None]:
+        """Change the Model drop-down from code without reloading the form."""
+        self._choice.unobserve(self._on_choice_change, names="value")
+        try:
+            yield
+        finally:
+            self._choice.observe(self._on_choice_change, names="value")
+
     # ---- the update paths -----------------------------------------------------------------
 
     def _update_save(self) -> ModelSpec | None:
@@ -282,27 +353,23 @@ class RegistryEditor:
             reason = refusal(self._last_check)
             if reason:
                 return self._refuse({self._check_field(self._last_check): reason})
-        try:
-            # The registry warns about a repeated ARN and type; here it belongs in the status.
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", DuplicateModelWarning)
-                if editing is None:
-                    saved = self.registry.add(spec)
-                else:
-                    changes = {f: getattr(spec, f) for f in FORM_FIELDS}
-                    saved = self.registry.update(editing, **changes)
-        except RegistryError as exc:
-            # A rule only the registry knows (a conflict with an outside edit, a disk error):
-            # the file is as it was, and the form keeps what was typed.
-            self._show_errors({})
-            text = _conflict_advice(str(exc)) if isinstance(exc, RegistryConflictError) \
-                else str(exc)
-            self.status_line.error(f"Not saved: {text}")
-            return None
-        self._show_errors({})
-        self._choice.value = saved.name
+        typed = self.form
+        # A rule only the registry knows (a conflict with an outside edit, a disk error) raises
+        # a RegistryError, which _run shows. A repeated ARN and type is warned about: here that
+        # belongs in the status.
+        with warnings.catch_warnings(record=True) as caught, self._applying_own_change():
+            warnings.simplefilter("always", DuplicateModelWarning)
+            if editing is None:
+                saved = self.registry.add(spec)
+            else:
+                changes = {f: getattr(spec, f) for f in FORM_FIELDS}
+                saved = self.registry.update(editing, **changes)
+        with self._choice_paused():
+            self._choice.value = saved.name
+        self._load_form(saved.name)  # shows what was saved, normalised text included
         verb = "Added" if editing is None else "Saved"
-        note = f" {self._last_check.message}" if self._last_check is not None else ""
+        note = "".join(f" {n}" for n in _normalised_notes(typed, self.form))
+        note += f" {self._last_check.message}" if self._last_check is not None else ""
         for warning in caught:
             if issubclass(warning.category, DuplicateModelWarning):
                 note += f" Note: {warning.message}."
@@ -316,8 +383,9 @@ class RegistryEditor:
         if name is None:
             self.status_line.error("Choose the model to remove in the Model drop-down first.")
             return None
-        removed = self.registry.remove(name)
-        self._choice.value = NEW_MODEL_VALUE
+        with self._applying_own_change():
+            removed = self.registry.remove(name)
+        self.new()
         self.status_line.show(f"Removed model {removed.name!r} from {self.registry.path}.", "ok")
         return removed
 
@@ -330,21 +398,30 @@ class RegistryEditor:
         )
         self._table_html.value = _table_markup(self._table, self.registry.warnings)
         current = self._choice.value
-        if current and current not in self.registry:
-            # Removed or renamed elsewhere (another tab, code, an outside edit): say so.
-            self.status_line.show(
-                f"Model {current!r} is no longer in {self.registry.path.name}; the form keeps "
-                "its values, and Add saves them as a new model.")
+        vanished = bool(current) and current not in self.registry and not self._own_change
         options = [(NEW_MODEL, NEW_MODEL_VALUE)] + [(s.name, s.name) for s in specs]
-        self._choice.unobserve(self._on_choice_change, names="value")
-        try:
-            with self._choice.hold_sync():
-                self._choice.options = options
-                # A model renamed or removed elsewhere: keep the typed values, add them anew.
-                self._choice.value = current if current in self.registry else NEW_MODEL_VALUE
-        finally:
-            self._choice.observe(self._on_choice_change, names="value")
+        with self._choice_paused(), self._choice.hold_sync():
+            self._choice.options = options
+            self._choice.value = current if current in self.registry else NEW_MODEL_VALUE
+        if vanished:
+            self._update_vanished(current)
         self._update_buttons()
+
+    def _update_vanished(self, name: str) -> None:
+        """The model being edited was renamed or removed elsewhere (another tab, code, an
+        outside edit picked up by Reload). Untouched values are the old model's: adding them
+        back would duplicate it (under its old name, next to a renamed copy), so the form is
+        reset to a new model. Typed edits are the user's work: they are kept, and the status
+        says that Add now saves them as a new model."""
+        gone = f"Model {name!r} is no longer in {self.registry.path.name} (renamed or removed " \
+               "elsewhere);"
+        if self.form == self._loaded:
+            self._load_form(None)
+            self._notice = f"{gone} the form is reset to a new model."
+        else:
+            self._notice = (f"{gone} the form keeps what you typed, and Add saves it as a new "
+                            "model.")
+        self.status_line.show(self._notice)
 
     def _load_form(self, name: str | None) -> None:
         if name is None:
@@ -355,6 +432,7 @@ class RegistryEditor:
             self.fill(name=spec.name, arn=spec.arn, sort_order=spec.sort_order,
                       description=spec.description or "")
             self._fields["type"].value = spec.type
+        self._loaded = self.form
         self._show_errors({})
         self._update_buttons()
 
@@ -367,7 +445,14 @@ class RegistryEditor:
     # ---- helpers --------------------------------------------------------------------------
 
     def _form_values(self) -> tuple[dict[str, object], dict[str, str]]:
-        """The form as model fields, and the problems only the form's text can have."""
+        """The form as model fields, and the problems only the form's text can have.
+
+        The form normalises what models.yaml and ModelSpec refuse as ambiguous: spaces around
+        a value are dropped and sort_order "010" is 10. In a text box a trailing space cannot
+        be seen, so refusing it would be a puzzle; and the box's text is never read as YAML,
+        so "010" has no octal reading to mistake. A save that normalised a value says so in
+        the status (see :func:`_normalised_notes`), and the form then shows what was saved.
+        """
         errors: dict[str, str] = {}
         values: dict[str, object] = {
             "name": self._fields["name"].value.strip() or None,
@@ -424,12 +509,25 @@ def duplicate_notes() -> Iterator[list[str]]:
                                    warning.lineno)
 
 
-def _conflict_advice(message: str) -> str:
-    """The registry's conflict sentence with the advice a user of this form can follow: the
-    Reload button, not the ``revert()`` call the registry's message names."""
+def _conflict_advice(message: str, advice: str = SAVE_ADVICE) -> str:
+    """The registry's conflict sentence with ``advice`` a user of this form can follow (the
+    Reload button) instead of the ``revert()`` call the registry's message names."""
     head = message.split(" Call revert()", 1)[0].rstrip()
-    return (f"{head} Press Reload to load the file's version (the form keeps what you typed), "
-            "then save again.")
+    return f"{head} {advice}"
+
+
+def _normalised_notes(typed: dict[str, str], saved: dict[str, str]) -> list[str]:
+    """A sentence per field whose saved value differs from the text typed (spaces dropped,
+    "010" saved as 10), so the form never changes a value without saying so."""
+    notes = []
+    for field in FORM_FIELDS:
+        if field == "type" or typed[field] == saved[field]:
+            continue
+        if saved[field] == "" and not typed[field].strip():
+            continue  # a blank optional field stays blank
+        notes.append(f"The {field.replace('_', ' ')} {typed[field]!r} was saved as "
+                     f"{saved[field]!r}.")
+    return notes
 
 
 def _table_markup(table: pd.DataFrame, warnings: list[str]) -> str:
