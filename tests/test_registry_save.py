@@ -289,6 +289,24 @@ def test_failed_save_write_error_leaves_file_identical_and_no_temp_file(path):
     assert leftovers(path.parent) == []
 
 
+def test_save_read_only_file_refused_and_left_as_it_was(path):
+    # A rename over the file needs only the folder's write permission, so the save itself must
+    # respect the file's mode; the test runs as root too, where os.access says yes to everything.
+    before = path.read_bytes()
+    path.chmod(0o444)
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryError) as info:
+        registry.add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {path}: models.yaml is read-only (mode r--r--r--); make it "
+        "writable (chmod u+w) to save changes. The file was left as it was."
+    )
+    assert path.read_bytes() == before
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert registry.names == ["Recs", "Sims"]
+    assert leftovers(path.parent) == []
+
+
 # ----------------------------------------------------------- concurrent edits: merge / refuse
 
 

@@ -20,7 +20,7 @@ Saving
 
     A save is atomic: the text goes to a temporary file in the same folder, is flushed and
     fsynced, then renamed over ``models.yaml``; a failure at any point leaves the old file
-    byte-identical. The file's leading comment block is kept (or a default one explaining the
+    byte-identical. A read-only file (no write permission bit) is refused, not replaced. The file's leading comment block is kept (or a default one explaining the
     fields is written); other comments are not. Models are written in the registry's stable
     order, and text YAML could misread is quoted.
 
@@ -50,6 +50,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 import threading
 import warnings
@@ -500,9 +501,19 @@ class ModelRegistry:
         """Write ``data`` to the file via a fsynced temporary file and a rename."""
         target = Path(os.path.realpath(self.path))  # a symlinked models.yaml stays a symlink
         try:
-            mode = os.stat(target).st_mode & 0o7777
+            st_mode = os.stat(target).st_mode
         except FileNotFoundError:
-            mode = 0o644
+            st_mode = None
+        # The rename below needs only the folder's write permission, so a read-only file would
+        # be replaced without a word; its mode is the owner's wish. Root passes os.access for
+        # any file, hence the permission bits too.
+        if st_mode is not None and (not st_mode & 0o222 or not os.access(target, os.W_OK)):
+            raise RegistryError(
+                f"Could not save registry {self.path}: {target.name} is read-only (mode "
+                f"{stat.filemode(st_mode)[1:]}); make it writable (chmod u+w) to save changes. "
+                "The file was left as it was."
+            )
+        mode = st_mode & 0o7777 if st_mode is not None else 0o644
         tmp_name: str | None = None
         try:
             fd, tmp_name = tempfile.mkstemp(
