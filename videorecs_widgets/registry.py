@@ -20,9 +20,10 @@ Saving
 
     A save is atomic: the text goes to a temporary file in the same folder, is flushed and
     fsynced, then renamed over ``models.yaml``; a failure at any point leaves the old file
-    byte-identical. A read-only file (no write permission bit) is refused, not replaced. The file's leading comment block is kept (or a default one explaining the
-    fields is written); other comments are not. Models are written in the registry's stable
-    order, and text YAML could misread is quoted.
+    byte-identical. A read-only file (no write permission bit) is refused, not replaced. The
+    file's leading comment block is kept (or a default one explaining the fields is written);
+    other comments are not. Models are written in the registry's stable order, and text YAML
+    could misread is quoted.
 
 Concurrent edits (another notebook, a text editor)
     Before writing, a save re-reads the file. If it changed since this registry last loaded or
@@ -353,11 +354,17 @@ class ModelRegistry:
     def _refuse_unless_fits(self, spec: ModelSpec, check_with: Any, verb: str) -> None:
         from videorecs_widgets.registry_check import check_model, refusal
 
-        result = check_model(spec, None if check_with is True else check_with)
+        # Local ARNs name no workspace: with clients chosen by the ARN, ask the one beside the
+        # file, as check() does, not one in the current folder.
+        if check_with is True:
+            result = check_model(spec, workspace=self.workspace)
+        else:
+            result = check_model(spec, check_with)
         reason = refusal(result)
         if reason:
+            where = "to" if verb == "add" else "in"
             raise RegistryValidationError(
-                f"Cannot {verb} model {spec.name!r} in {self.path}: {reason}"
+                f"Cannot {verb} model {spec.name!r} {where} {self.path}: {reason}"
             )
 
     def _apply(self, mutate: Callable[[dict[str, ModelSpec]], None], save: bool) -> None:
