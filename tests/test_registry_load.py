@@ -178,6 +178,20 @@ def test_refuses_second_document(tmp_path):
     assert "more than one YAML document" in refused(path)
 
 
+@pytest.mark.parametrize("depth", [30, 500, 100_000])  # 3 levels + depth
+def test_refuses_deep_nesting_with_line(tmp_path, depth):
+    path = write(tmp_path, "models:\n" + model() + "  - name: " + "[" * depth + "]" * depth + "\n")
+    assert refused(path) == (
+        f"Registry {path}, line 6: lists and mappings are nested more than 32 levels deep; a "
+        "registry needs 3 (models, a model, its fields)."
+    )
+
+
+def test_loads_nesting_up_to_the_limit_as_a_field_error(tmp_path):
+    path = write(tmp_path, "models:\n" + model() + "  - name: " + "[" * 29 + "]" * 29 + "\n")
+    assert "line 6: name must be a single value, not a list or mapping" in refused(path)
+
+
 def test_refuses_yaml_syntax_error_with_line(tmp_path):
     path = write(tmp_path, "models:\n" + model() + "  - name: [Broken\n")
     message = refused(path)

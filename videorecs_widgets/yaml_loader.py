@@ -6,7 +6,8 @@ the node tree itself so it can refuse what PyYAML would accept silently:
 - tags other than the plain ones (``!!python/object:...``, ``!!binary``, custom ``!tags``);
 - anchors and aliases (pointless in a registry and the way to a "billion laughs" file);
 - duplicate keys in a mapping (PyYAML keeps the last one without a word);
-- more than one document.
+- more than one document;
+- lists and mappings nested more than :data:`MAX_DEPTH` levels deep.
 
 Every value comes back as a :class:`Scalar`, :class:`Mapping` or :class:`Sequence` that keeps its
 line number and, for scalars, the original text and whether it was quoted, so callers can say
@@ -38,6 +39,10 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _ALLOWED_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
 
 Node = Union["Scalar", "Mapping", "Sequence"]
+
+#: How deeply lists and mappings may nest: far above what a hand-edited file needs (the
+#: registry uses 3 levels), far below what the recursive composer and walk can take.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -106,15 +111,7 @@ def load(text: str, source: str) -> Node | None:
     errors, more than one document, disallowed tags, aliases and duplicate keys.
     """
     try:
-        # compose() would turn an alias into a second reference to the anchored node and lose
-        # the alias's own line, so look for aliases in the event stream first.
-        for event in yaml.parse(text, Loader=_SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise RegistryValidationError(
-                    f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
-                    f"(*{event.anchor}); write the value out instead, the registry does not "
-                    "support anchors and aliases."
-                )
+        _check_events(text, source)
         root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -122,6 +119,9 @@ def load(text: str, source: str) -> Node | None:
         problem = exc.problem or exc.context or "not valid YAML"
         if "expected a single document" in str(exc.context or ""):
             problem = "holds more than one YAML document (a second '---'); keep one"
+        if "maximum nesting depth" in str(problem) and mark is not None:
+            # libyaml's own limit (1000), met while it looks ahead of the events checked above
+            raise _too_deep(source, mark.line + 1) from None
         raise RegistryValidationError(
             f"Registry {source}{where}: could not read it as YAML: {problem}."
         ) from None
@@ -132,6 +132,36 @@ def load(text: str, source: str) -> Node | None:
     if root is None:
         return None
     return _Walker(source).walk(root)
+
+
+def _check_events(text: str, source: str) -> None:
+    """Refuse, from the event stream, what the node tree would hide or could not hold.
+
+    compose() would turn an alias into a second reference to the anchored node and lose the
+    alias's own line; and composing and walking are recursive, so a file nested thousands of
+    levels deep would end in a RecursionError instead of a sentence naming its line.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise RegistryValidationError(
+                f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
+                f"(*{event.anchor}); write the value out instead, the registry does not "
+                "support anchors and aliases."
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(source, event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_deep(source: str, line: int) -> RegistryValidationError:
+    return RegistryValidationError(
+        f"Registry {source}, line {line}: lists and mappings are nested more than {MAX_DEPTH} "
+        "levels deep; a registry needs 3 (models, a model, its fields)."
+    )
 
 
 class _Walker:
