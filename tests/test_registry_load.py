@@ -163,9 +163,24 @@ def test_refuses_duplicate_top_level_key(tmp_path):
 
 
 def test_refuses_alias(tmp_path):
-    path = write(tmp_path, "models:\n" + model(name="&n Recs") + model(name="*n"))
+    path = write(tmp_path, "models:\n" + model() + model(name="*n"))
     assert refused(path) == (f"Registry {path}, line 6: uses an alias (*n); write the value out "
                              "instead, the registry does not support anchors and aliases.")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "anchor"),
+    [
+        ("models:\n  - &x\n    name: A\n    arn: " + RECS + "\n    type: recommendations\n"
+         "    sort_order: 1\n", 2, "x"),
+        ("models:\n" + model() + model(name="&n Recs 2") + model(name="*n"), 6, "n"),
+        ("models: &all\n" + model(), 1, "all"),
+    ],
+)
+def test_refuses_anchor_even_unused(tmp_path, text, line, anchor):
+    path = write(tmp_path, text)
+    assert refused(path) == (f"Registry {path}, line {line}: sets an anchor (&{anchor}); remove "
+                             "it, the registry does not support anchors and aliases.")
 
 
 def test_refuses_merge_key(tmp_path):
@@ -390,8 +405,10 @@ def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
     message = refused(path)
     assert "line 2: name parsed as the boolean False from no" in message
     assert "line 5: sort_order 010 reads as the number 8 (a YAML 1.1 octal number)" in message
-    path = write(tmp_path, "models:\n" + model(name="&a Recs") + model(name="*a"))
+    path = write(tmp_path, "models:\n" + model() + model(name="*a"))
     assert "line 6: uses an alias (*a)" in refused(path)
+    path = write(tmp_path, "models:\n" + model(name="&a Recs"))
+    assert "line 2: sets an anchor (&a)" in refused(path)
 
 
 @pytest.mark.parametrize(

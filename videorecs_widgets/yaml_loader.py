@@ -138,8 +138,9 @@ def _check_events(text: str, source: str) -> None:
     """Refuse, from the event stream, what the node tree would hide or could not hold.
 
     compose() would turn an alias into a second reference to the anchored node and lose the
-    alias's own line; and composing and walking are recursive, so a file nested thousands of
-    levels deep would end in a RecursionError instead of a sentence naming its line.
+    alias's own line (and drops anchors no alias uses); and composing and walking are
+    recursive, so a file nested thousands of levels deep would end in a RecursionError instead
+    of a sentence naming its line.
     """
     depth = 0
     for event in yaml.parse(text, Loader=_SafeLoader):
@@ -148,6 +149,14 @@ def _check_events(text: str, source: str) -> None:
                 f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
                 f"(*{event.anchor}); write the value out instead, the registry does not "
                 "support anchors and aliases."
+            )
+        # An anchor no alias uses does nothing, but the file would hold a feature it does not
+        # support; refused where it is written, so the fix is obvious.
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise RegistryValidationError(
+                f"Registry {source}, line {event.start_mark.line + 1}: sets an anchor "
+                f"(&{event.anchor}); remove it, the registry does not support anchors and "
+                "aliases."
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
