@@ -326,6 +326,10 @@ def test_refuses_arn_longer_than_256(tmp_path):
         "arn:aws:personalize:us-east-1:12345:campaign/x",
         "arn:aws:personalize:local:000000000000:campaign/",
         "campaign/personalize-lab-recs-campaign",
+        # digits of other scripts (here Arabic-Indic) are digits to a Unicode regex, not to AWS
+        "arn:aws:personalize:us-east-1:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"
+        "\u0669\u0660\u0661\u0662:campaign/x",
+        "arn:aws:personalize:us-east-\u0661:123456789012:campaign/x",
     ],
 )
 def test_refuses_arn_not_in_personalize_form(tmp_path, arn):

@@ -33,10 +33,13 @@ _BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 # Personalize resource ARNs: arn:PARTITION:personalize:REGION:ACCOUNT:campaign|recommender/NAME.
 # Campaign and recommender names follow the service's pattern [a-zA-Z0-9][a-zA-Z0-9\-_]*, at most
-# 63 characters. The region "local" stands for the embedded engine.
+# 63 characters. The region "local" stands for the embedded engine. ASCII only: a Unicode \d
+# would take Arabic-Indic or other digits for an account id that AWS never issues.
 ARN_PATTERN = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):personalize:(?P<region>local|[a-z]{2}(?:-[a-z]+)+-\d+):"
-    r"(?P<account>\d{12}):(?P<resource>campaign|recommender)/(?P<resource_name>[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):personalize:"
+    r"(?P<region>local|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?P<account>[0-9]{12}):"
+    r"(?P<resource>campaign|recommender)/(?P<resource_name>[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})",
+    re.ASCII,
 )
 ARN_EXAMPLE = "arn:aws:personalize:us-east-1:123456789012:campaign/my-campaign"
 LOCAL_REGION = "local"

@@ -246,8 +246,8 @@ def _short(tag: str) -> str:
 # Strings a YAML 1.2 (core schema) reader would take for numbers, booleans or null even though
 # PyYAML (YAML 1.1) reads them as text: quoted too, so the file means the same to every reader.
 _YAML12_NON_TEXT = re.compile(
-    r"""[-+]?(?:\d+|0o[0-7]+|0x[0-9a-fA-F]+)
-      | [-+]?(?:\.\d+|\d+(?:\.\d*)?)(?:[eE][-+]?\d+)?
+    r"""[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)
+      | [-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
       | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
       | true|True|TRUE|false|False|FALSE|null|Null|NULL|~
       | y|Y|n|N  # booleans in the YAML 1.1 spec, though PyYAML reads them as text
