@@ -432,6 +432,25 @@ def test_refuses_name_with_control_characters(tmp_path, yaml_name, name, shown):
     )
 
 
+def test_refuses_description_with_control_characters_but_takes_line_breaks(tmp_path):
+    path = write(tmp_path, "models:\n" + model(extra='    description: "a\\0b"\n'))
+    assert refused(path) == (
+        f"Registry {path}, line 6: description 'a\\x00b' holds control character(s) '\\x00' at "
+        "position 1; a description is text that may hold line breaks and tabs, but no other "
+        "control characters."
+    )
+    path = write(tmp_path, "models:\n" + model(extra='    description: "two\\nlines,\\ttab"\n'))
+    assert ModelRegistry(path).get("Recs").description == "two\nlines,\ttab"
+
+
+def test_name_ending_in_a_line_break_says_so(tmp_path):
+    path = write(tmp_path, "models:\n  - name: |\n      A\n" + model()[len("  - name: Recs\n"):])
+    assert refused(path) == (
+        f"Registry {path}, line 2: name 'A\\n' holds control character(s) '\\n' at position 1; "
+        "a name must be one line of visible text."
+    )
+
+
 def test_modelspec_refuses_control_characters_but_takes_accents_and_emoji():
     with pytest.raises(RegistryValidationError) as info:
         ModelSpec("A\x00B", RECS, "recommendations", 1)

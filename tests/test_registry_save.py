@@ -481,3 +481,18 @@ def test_reload_conflicting_with_unsaved_edit_raises_and_keeps_edit(path):
     with pytest.raises(RegistryConflictError, match="both touch model 'Sims'"):
         registry.reload()
     assert registry.get("Sims").sort_order == 9 and registry.dirty
+
+
+def test_update_description_with_lone_surrogate_is_a_field_error(path):
+    before = path.read_bytes()
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryValidationError) as info:
+        registry.update("Sims", description="a\ud800b")
+    assert str(info.value) == (
+        f"Cannot update model 'Sims' in {path}: Invalid model 'Sims': description 'a\\ud800b' "
+        "holds lone surrogate(s) '\\ud800' (UTF-8 cannot write it) at position 1; a "
+        "description is text that may hold line breaks and tabs, but no other control "
+        "characters."
+    )
+    assert path.read_bytes() == before
+    assert registry.get("Sims").description == "SIMS on the lab data"

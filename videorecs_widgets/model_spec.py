@@ -30,6 +30,9 @@ MAX_SORT_ORDER = 2**31 - 1
 # separators, and lone surrogates (UTF-8 cannot write them). A name is one line of visible text
 # in drop-downs, tables and models.yaml.
 _BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# A description is free text: line breaks and tabs are fine (the file writes them escaped), other
+# controls and lone surrogates are not (the latter cannot even be saved).
+_BAD_DESCRIPTION_CATEGORIES = frozenset({"Cc", "Cs"})
 
 # Personalize resource ARNs: arn:PARTITION:personalize:REGION:ACCOUNT:campaign|recommender/NAME.
 # Campaign and recommender names follow the service's pattern [a-zA-Z0-9][a-zA-Z0-9\-_]*, at most
@@ -90,9 +93,34 @@ def type_problem(value: object) -> str | None:
     return f"type {value!r} is not one of {', '.join(MODEL_TYPES)}"
 
 
-def _bad_characters(text: str) -> list[tuple[int, str]]:
-    """(position, character) of each character a name may not hold."""
-    return [(i, c) for i, c in enumerate(text) if unicodedata.category(c) in _BAD_NAME_CATEGORIES]
+def _bad_characters(text: str, categories: frozenset[str],
+                    allowed: str = "") -> list[tuple[int, str]]:
+    """(position, character) of each character of ``text`` in one of the Unicode
+    ``categories``, except those in ``allowed``."""
+    return [(i, c) for i, c in enumerate(text)
+            if unicodedata.category(c) in categories and c not in allowed]
+
+
+_CATEGORY_WORDS = {"Cc": "control character(s)", "Zl": "control character(s)",
+                   "Zp": "control character(s)", "Cs": "lone surrogate(s)",
+                   "Cf": "invisible format character(s)"}
+
+
+def _characters_problem(field: str, text: str, bad: list[tuple[int, str]], rule: str) -> str:
+    """The sentence for ``bad`` characters in a text field, saying what each one is."""
+    kinds = dict.fromkeys(_CATEGORY_WORDS[unicodedata.category(c)] for _, c in bad)
+
+    def shown(c: str) -> str:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            return f"{c!r} (UTF-8 cannot write it)"
+        if category == "Cf":
+            return f"{c!r} ({unicodedata.name(c, 'unnamed')})"
+        return repr(c)
+
+    where = ", ".join(f"{shown(c)} at position {i}" for i, c in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return f"{field} {text!r} holds {' and '.join(kinds)} {where}{more}; {rule}"
 
 
 def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
@@ -116,6 +144,11 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
     if name is not None:
         if not isinstance(name, str):
             problems.append(("name", f"name {name!r} is a {type(name).__name__}, not text"))
+        # Characters first: a name ending in a line break is told so, not that it "ends with
+        # spaces" (str.strip() takes line breaks and tabs for spaces).
+        elif bad := _bad_characters(name, _BAD_NAME_CATEGORIES):
+            problems.append(("name", _characters_problem(
+                "name", name, bad, "a name must be one line of visible text")))
         elif not name.strip():
             problems.append(("name", f"name {name!r} is empty"))
         elif name != name.strip():
@@ -123,13 +156,6 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
         elif len(name) > MAX_NAME_LENGTH:
             problems.append(
                 ("name", f"name {name!r} has {len(name)} characters, more than {MAX_NAME_LENGTH}")
-            )
-        elif bad := _bad_characters(name):
-            where = ", ".join(f"{c!r} at position {i}" for i, c in bad[:3])
-            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-            problems.append(
-                ("name", f"name {name!r} holds control character(s) {where}{more}; a name must "
-                 "be one line of visible text")
             )
 
     arn = values.get("arn")
@@ -172,6 +198,12 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
             ("description",
              f"description {description!r} is a {type(description).__name__}, not text")
         )
+    elif description is not None and (
+        bad := _bad_characters(description, _BAD_DESCRIPTION_CATEGORIES, allowed="\n\t")
+    ):
+        problems.append(("description", _characters_problem(
+            "description", description, bad, "a description is text that may hold line breaks "
+            "and tabs, but no other control characters")))
     return problems
 
 
