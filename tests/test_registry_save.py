@@ -227,6 +227,19 @@ def test_save_without_changes_does_not_rewrite(path):
     assert path.read_text() == TWO_MODELS  # comments included: nothing was written
 
 
+def test_save_keeps_the_files_crlf_line_endings_throughout(tmp_path):
+    lf, crlf = tmp_path / "lf.yaml", tmp_path / "crlf.yaml"
+    lf.write_bytes(TWO_MODELS.encode())
+    crlf.write_bytes(TWO_MODELS.replace("\n", "\r\n").encode())
+    for p in (lf, crlf):
+        ModelRegistry(p).add(RANK)
+    data = crlf.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 10  # header and models alike
+    assert data == lf.read_bytes().replace(b"\n", b"\r\n")
+    assert data.startswith(b"# My own header: the lab's models.\r\n# (kept on save)\r\n\r\n")
+    assert ModelRegistry(crlf).models == ModelRegistry(lf).models
+
+
 def test_save_keeps_file_mode_and_symlink(tmp_path):
     real = tmp_path / "real.yaml"
     real.write_text(TWO_MODELS)

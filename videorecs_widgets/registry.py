@@ -22,8 +22,8 @@ Saving
     fsynced, then renamed over ``models.yaml``; a failure at any point leaves the old file
     byte-identical. A read-only file (no write permission bit) is refused, not replaced. The
     file's leading comment block is kept (or a default one explaining the fields is written);
-    other comments are not. Models are written in the registry's stable order, and text YAML
-    could misread is quoted.
+    other comments are not. The file's line ending (LF or CRLF) is kept for every line. Models
+    are written in the registry's stable order, and text YAML could misread is quoted.
 
 Concurrent edits (another notebook, a text editor)
     Before writing, a save re-reads the file. If it changed since this registry last loaded or
@@ -131,6 +131,7 @@ class ModelRegistry:
         fingerprint, parsed = self._read()
         self._fingerprint: _Fingerprint | None = fingerprint
         self._header: str | None = parsed.header
+        self._newline = parsed.newline  # the file's line ending, kept by saves
         self._base: dict[str, ModelSpec] = {s.name: s for s in parsed.specs}  # as on disk
         self._specs: dict[str, ModelSpec] = dict(self._base)  # with edits not yet saved
         # Unsaved renames, old name -> new name: renaming a model that the file's other editor
@@ -387,6 +388,7 @@ class ModelRegistry:
         with _folder_lock(self.path):
             fingerprint, parsed = self._read()
             header = parsed.header if parsed.header is not None else self._header
+            newline = parsed.newline if fingerprint is not None else self._newline
             if fingerprint is not None and fingerprint == self._fingerprint:
                 if not self.dirty:
                     return  # nothing to write
@@ -395,9 +397,10 @@ class ModelRegistry:
                 merged = dict(self._specs)
             else:
                 merged = self._merge({s.name: s for s in parsed.specs})
-            text = render(list(merged.values()), header, str(self.path))
+            text = render(list(merged.values()), header, str(self.path), newline)
             written = self._write_atomic(text.encode("utf-8"))
-        self._adopt(written, ParsedFile(specs=list(merged.values()), header=header), merged)
+        self._adopt(written, ParsedFile(specs=list(merged.values()), header=header,
+                                        newline=newline), merged)
 
     def _merge(self, theirs: dict[str, ModelSpec]) -> dict[str, ModelSpec]:
         """Three-way merge by name of our edits (base -> ours) into the file's (base -> theirs)."""
@@ -431,6 +434,8 @@ class ModelRegistry:
         self._fingerprint = fingerprint
         if parsed.header is not None:
             self._header = parsed.header
+        if fingerprint is not None:
+            self._newline = parsed.newline
         self._base = {s.name: s for s in parsed.specs}
         self._specs = specs
         self._renames = {

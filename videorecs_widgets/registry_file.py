@@ -44,6 +44,7 @@ DEFAULT_HEADER = """\
 """
 
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_LINE_END = re.compile(r"\r\n|\n|\r")
 _TYPE_INDEX = {t: i for i, t in enumerate(MODEL_TYPES)}
 
 
@@ -59,8 +60,15 @@ class ParsedFile:
 
     specs: list[ModelSpec] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
-    header: str | None = None
+    header: str | None = None  # with "\n" line ends, whatever the file's
     warnings: list[str] = field(default_factory=list)
+    newline: str = "\n"  # the file's line ending, which a save keeps ("\r\n" on Windows)
+
+
+def newline_style(text: str) -> str:
+    """The line ending ``text`` uses (its first one): ``"\n"``, ``"\r\n"`` or ``"\r"``."""
+    match = _LINE_END.search(text)
+    return match.group() if match else "\n"
 
 
 def split_header(text: str) -> str | None:
@@ -69,7 +77,7 @@ def split_header(text: str) -> str | None:
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         if stripped.startswith("#") or (not stripped and header):
-            header.append(line if line.endswith("\n") else line + "\n")
+            header.append(line.rstrip("\r\n") + "\n")  # render() writes the file's line ends
         elif not stripped:
             continue
         else:
@@ -83,7 +91,7 @@ def split_header(text: str) -> str | None:
 def parse(text: str, source: str) -> ParsedFile:
     """Validate registry text and return its models; raise one error listing every problem."""
     problems: list[str] = []
-    parsed = ParsedFile(header=split_header(text))
+    parsed = ParsedFile(header=split_header(text), newline=newline_style(text))
     root = load(text, source)
     if root is None:
         return parsed
@@ -227,8 +235,9 @@ def _error(source: str, problems: list[str]) -> RegistryValidationError:
     return error
 
 
-def render(specs: list[ModelSpec], header: str | None, source: str) -> str:
-    """The file text for ``specs`` (written in the stable order) under ``header``.
+def render(specs: list[ModelSpec], header: str | None, source: str, newline: str = "\n") -> str:
+    """The file text for ``specs`` (written in the stable order) under ``header``, every line
+    ended with ``newline`` (keep the file's own, see :func:`newline_style`).
 
     Reads the text back before returning it, so a rendering bug cannot reach the disk.
     """
@@ -252,4 +261,6 @@ def render(specs: list[ModelSpec], header: str | None, source: str) -> str:
             f"Registry {source}: the text written for the models did not read back the same; "
             "nothing was saved (please report this)."
         )
-    return text
+    # Values never hold a raw line break (render_scalar escapes them in double quotes), so
+    # every "\n" here ends a line.
+    return text if newline == "\n" else text.replace("\n", newline)
