@@ -213,6 +213,55 @@ def test_refuses_yaml_syntax_error_with_line(tmp_path):
     assert message.startswith(f"Registry {path}, line 7: could not read it as YAML")
 
 
+def test_unclosed_quote_names_the_line_where_it_starts(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
+    assert refused(path) == (
+        f"Registry {path}, line 10: could not read it as YAML: found unexpected end of stream, "
+        "while scanning a quoted scalar that starts at line 2, column 11; check that its quote "
+        "is closed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "shown"),
+    [
+        ("models: []\n\x00", "line 2, column 1", "'\\x00'"),
+        ("models:\n  - name: caf\u00e9\x1b\n", "line 2, column 15", "'\\x1b'"),
+    ],
+)
+def test_refuses_forbidden_character_with_line_and_column(tmp_path, text, where, shown):
+    path = tmp_path / "models.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert refused(path) == (
+        f"Registry {path}, {where}: holds the control character {shown}, which a YAML file "
+        "cannot contain; remove it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("models:\n  - name: A\n\tarn: x\n", "line 3, column 1"),
+        ("models:\n\t- name: A\n", "line 2, column 1"),
+        ("models:\n  -\tname: A\n", "line 2, column 4"),
+    ],
+)
+def test_refuses_tab_saying_yaml_indents_with_spaces(tmp_path, text, where):
+    path = write(tmp_path, text)
+    assert refused(path) == (
+        f"Registry {path}, {where}: could not read it as YAML: found a tab; YAML indents (and "
+        "separates a '-' from its value) with spaces, never tabs."
+    )
+
+
+def test_character_that_cannot_start_a_token_is_named(tmp_path):
+    path = write(tmp_path, "models:\n  - name: @home\n")
+    assert refused(path) == (
+        f"Registry {path}, line 2, column 11: could not read it as YAML: found the character "
+        "'@', which cannot start a plain YAML value; quote the value ('@home')."
+    )
+
+
 def test_refuses_non_utf8_bytes_with_line(tmp_path):
     path = tmp_path / "models.yaml"
     path.write_bytes(("models:\n" + model()).encode() + b"    description: caf\xe9\n")
@@ -413,6 +462,12 @@ def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
     assert "line 6: uses an alias (*a)" in refused(path)
     path = write(tmp_path, "models:\n" + model(name="&a Recs"))
     assert "line 2: sets an anchor (&a)" in refused(path)
+    path = write(tmp_path, "models:\n  - name: A\n\tarn: x\n")
+    assert "line 3, column 1: could not read it as YAML: found a tab;" in refused(path)
+    path = write(tmp_path, "models:\n  - name: caf\u00e9\x1b\n")
+    assert "line 2, column 15: holds the control character '\\x1b'" in refused(path)
+    path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
+    assert "quoted scalar that starts at line 2, column 11" in refused(path)
 
 
 @pytest.mark.parametrize(

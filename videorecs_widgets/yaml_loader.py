@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Union
 
 import yaml
 import yaml.constructor
 import yaml.nodes
+import yaml.reader
 import yaml.resolver
 
 from videorecs_widgets.errors import RegistryValidationError
@@ -114,17 +116,9 @@ def load(text: str, source: str) -> Node | None:
         _check_events(text, source)
         root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "not valid YAML"
-        if "expected a single document" in str(exc.context or ""):
-            problem = "holds more than one YAML document (a second '---'); keep one"
-        if "maximum nesting depth" in str(problem) and mark is not None:
-            # libyaml's own limit (1000), met while it looks ahead of the events checked above
-            raise _too_deep(source, mark.line + 1) from None
-        raise RegistryValidationError(
-            f"Registry {source}{where}: could not read it as YAML: {problem}."
-        ) from None
+        raise _syntax_error(exc, text, source) from None
+    except yaml.reader.ReaderError as exc:
+        raise _forbidden_character(exc, text, source) from None
     except yaml.YAMLError as exc:
         raise RegistryValidationError(
             f"Registry {source}: could not read it as YAML: {exc}."
@@ -164,6 +158,64 @@ def _check_events(text: str, source: str) -> None:
                 raise _too_deep(source, event.start_mark.line + 1)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> RegistryValidationError:
+    """PyYAML's (or libyaml's) syntax error as a sentence for people editing the file."""
+    problem = exc.problem or exc.context or "not valid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return RegistryValidationError(f"Registry {source}: could not read it as YAML: {problem}.")
+    where = f", line {mark.line + 1}"
+    found = text[mark.index] if 0 <= mark.index < len(text) else ""
+    start = exc.context_mark
+    if "expected a single document" in str(exc.context or ""):
+        problem = "holds more than one YAML document (a second '---'); keep one"
+    elif "maximum nesting depth" in problem:
+        # libyaml's own limit (1000), met while it looks ahead of the events load() checks
+        return _too_deep(source, mark.line + 1)
+    elif found == "\t":
+        where += f", column {mark.column + 1}"
+        problem = ("found a tab; YAML indents (and separates a '-' from its value) with "
+                   "spaces, never tabs")
+    elif "cannot start any token" in problem and found:
+        where += f", column {mark.column + 1}"
+        value = text[mark.index:].split("\n", 1)[0].split(" #", 1)[0].strip()
+        problem = (f"found the character {found!r}, which cannot start a plain YAML value; "
+                   f"quote the value ({value!r})")
+    elif exc.context and start is not None and start.line != mark.line:
+        # Where the construct began, usually where the mistake is: an unclosed quote is only
+        # noticed at the end of the file.
+        problem = (f"{problem}, {exc.context} that starts at line {start.line + 1}, column "
+                   f"{start.column + 1}")
+        if "quoted scalar" in exc.context:
+            problem += "; check that its quote is closed"
+    return RegistryValidationError(
+        f"Registry {source}{where}: could not read it as YAML: {problem}."
+    )
+
+
+def _forbidden_character(exc: yaml.reader.ReaderError, text: str,
+                         source: str) -> RegistryValidationError:
+    """A character YAML does not allow anywhere in a file (NUL, ESC, ...), with line and column.
+
+    The reader's own position counts characters in PyYAML but bytes in libyaml, so the
+    character is looked up in the text instead: the reader stops at its first occurrence.
+    """
+    character = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    index = text.find(character)
+    if index < 0:
+        return RegistryValidationError(
+            f"Registry {source}: holds the character {character!r}, which a YAML file cannot "
+            "contain; remove it."
+        )
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    kind = "control character" if unicodedata.category(character) == "Cc" else "character"
+    return RegistryValidationError(
+        f"Registry {source}, line {line}, column {column}: holds the {kind} {character!r}, "
+        "which a YAML file cannot contain; remove it."
+    )
 
 
 def _too_deep(source: str, line: int) -> RegistryValidationError:
