@@ -402,6 +402,38 @@ def test_refuses_duplicate_names(tmp_path):
                              "line 2); names must be unique.")
 
 
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("Caf\u00e9", "Cafe\u0301"),  # the same word, composed (NFC) and decomposed (NFD)
+        ("Sims", "SIMS"),
+        ("Stra\u00dfe", "STRASSE"),  # case folding, not just lower()
+    ],
+)
+def test_refuses_names_that_look_the_same(tmp_path, first, again):
+    path = write(tmp_path, "models:\n" + model(first) + model(again, SIMS, "similar-items"))
+    assert refused(path) == (
+        f"Registry {path}, line 6: name {again!r} is the same as model {first!r} (line 2) "
+        "but for letter case or Unicode form; names must be unique."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Recs\u200b", "'\\u200b' (ZERO WIDTH SPACE) at position 4"),
+        ("\u202eRecs", "'\\u202e' (RIGHT-TO-LEFT OVERRIDE) at position 0"),
+    ],
+)
+def test_refuses_names_with_invisible_format_characters(name, shown):
+    with pytest.raises(RegistryValidationError) as info:
+        ModelSpec(name, RECS, "recommendations", 1)
+    assert str(info.value) == (
+        f"Invalid model {name!r}: name {name!r} holds invisible format character(s) {shown}; a "
+        "name must be one line of visible text."
+    )
+
+
 def test_refuses_unknown_top_level_key_and_lists_every_problem(tmp_path):
     path = write(tmp_path, "version: 2\nmodels:\n" + model(name="no") + model(type="ranking"))
     message = refused(path)

@@ -166,10 +166,48 @@ def test_update_refusals_leave_file_identical(path):
 def test_add_existing_name_refused(path):
     registry = ModelRegistry(path)
     before = path.read_bytes()
-    with pytest.raises(RegistryValidationError, match="Cannot add model 'Recs' to .*: a model "
-                       "with that name exists already; pick another name or update"):
+    with pytest.raises(RegistryValidationError) as info:
         registry.add(ModelSpec("Recs", LOCAL + "other", "recommendations", 9))
+    assert str(info.value) == (
+        f"Cannot add model 'Recs' to {path}: a model with that name exists already; pick "
+        "another name, or update that model."
+    )
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("name", "existing"), [("RECS", "Recs"), ("recs", "Recs"),
+                                                ("sims", "Sims")])
+def test_add_name_equal_but_for_case_refused_naming_the_model(path, name, existing):
+    registry = ModelRegistry(path)
+    before = path.read_bytes()
+    with pytest.raises(RegistryValidationError) as info:
+        registry.add(ModelSpec(name, LOCAL + "other", "recommendations", 9))
+    assert str(info.value) == (
+        f"Cannot add model {name!r} to {path}: model {existing!r} exists already, and names "
+        "that differ only in letter case or Unicode form would look the same; pick another "
+        f"name, or update {existing!r}."
+    )
+    assert path.read_bytes() == before
+
+
+def test_add_nfd_form_of_an_existing_nfc_name_refused(tmp_path):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Caf\u00e9", LOCAL + "a", "recommendations", 1))
+    with pytest.raises(RegistryValidationError, match="model 'Café' exists already"):
+        registry.add(ModelSpec("Cafe\u0301", LOCAL + "b", "recommendations", 2))
+    assert registry.names == ["Caf\u00e9"]
+
+
+def test_rename_to_a_look_alike_of_another_model_refused_but_own_case_change_allowed(path):
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryValidationError) as info:
+        registry.update("Recs", name="SIMS")
+    assert str(info.value) == (
+        f"Cannot rename model 'Recs' to 'SIMS' in {path}: model 'Sims' exists already, and names "
+        "that differ only in letter case or Unicode form would look the same."
+    )
+    registry.update("Sims", name="SIMS")
+    assert registry.names == ["Recs", "SIMS"]
 
 
 def test_add_same_arn_and_type_warns(path):

@@ -27,9 +27,10 @@ MAX_ARN_LENGTH = 256  # the original's CharField(max_length=256), also Personali
 MIN_SORT_ORDER = -(2**31)
 MAX_SORT_ORDER = 2**31 - 1
 # Characters a name may not hold: controls (NUL, tab, newline, ESC, DEL, C1), line and paragraph
-# separators, and lone surrogates (UTF-8 cannot write them). A name is one line of visible text
-# in drop-downs, tables and models.yaml.
-_BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# separators, lone surrogates (UTF-8 cannot write them) and invisible format characters (zero-width
+# space, right-to-left override: two names would look the same, or one would show reversed). A
+# name is one line of visible text in drop-downs, tables and models.yaml.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
 # A description is free text: line breaks and tabs are fine (the file writes them escaped), other
 # controls and lone surrogates are not (the latter cannot even be saved).
 _BAD_DESCRIPTION_CATEGORIES = frozenset({"Cc", "Cs"})
@@ -84,6 +85,12 @@ def recipe_model_type(recipe_arn_or_name: str | None) -> str | None:
         return None
     name = recipe_arn_or_name.rsplit("/", 1)[-1].strip().lower()
     return _RECIPE_TYPES.get(name)
+
+
+def name_key(name: str) -> str:
+    """What two names must not share: the name case-folded in Unicode's composed form (NFC),
+    so ``Café`` written composed or decomposed, or ``Sims`` and ``SIMS``, count as one name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def type_problem(value: object) -> str | None:

@@ -70,6 +70,7 @@ from videorecs_widgets.model_spec import (
     FIELDS,
     MODEL_TYPES,
     ModelSpec,
+    name_key,
     recipe_model_type,
     type_problem,
 )
@@ -101,6 +102,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Observer = Callable[["ModelRegistry"], Any]
+
+
+_LOOK_ALIKE = ("model {!r} exists already, and names that differ only in letter case or "
+               "Unicode form would look the same")
 
 
 class DuplicateModelWarning(UserWarning):
@@ -206,7 +211,12 @@ class ModelRegistry:
             if spec.name in self._specs:
                 raise RegistryValidationError(
                     f"Cannot add model {spec.name!r} to {self.path}: a model with that name "
-                    "exists already; pick another name or update() it."
+                    "exists already; pick another name, or update that model."
+                )
+            if (twin := self._look_alike(spec.name)) is not None:
+                raise RegistryValidationError(
+                    f"Cannot add model {spec.name!r} to {self.path}: {_LOOK_ALIKE.format(twin)}; "
+                    f"pick another name, or update {twin!r}."
                 )
             if check_with is not None and check_with is not False:
                 self._refuse_unless_fits(spec, check_with, "add")
@@ -242,6 +252,11 @@ class ModelRegistry:
                 raise RegistryValidationError(
                     f"Cannot rename model {name!r} to {new.name!r} in {self.path}: a model "
                     "with that name exists already."
+                )
+            if (twin := self._look_alike(new.name, besides=name)) is not None:
+                raise RegistryValidationError(
+                    f"Cannot rename model {name!r} to {new.name!r} in {self.path}: "
+                    f"{_LOOK_ALIKE.format(twin)}."
                 )
             if check_with is not None and check_with is not False:
                 self._refuse_unless_fits(new, check_with, "update")
@@ -351,6 +366,12 @@ class ModelRegistry:
         return check_models(self.models, clients, workspace=self.workspace)
 
     # ---------------------------------------------------------------------------- internals
+
+    def _look_alike(self, name: str, besides: str | None = None) -> str | None:
+        """Another model's name equal to ``name`` but for case or Unicode form, or ``None``."""
+        key = name_key(name)
+        return next((other for other in self._specs
+                     if other != besides and other != name and name_key(other) == key), None)
 
     def _refuse_unless_fits(self, spec: ModelSpec, check_with: Any, verb: str) -> None:
         from videorecs_widgets.registry_check import check_model, refusal

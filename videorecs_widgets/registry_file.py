@@ -23,6 +23,7 @@ from videorecs_widgets.model_spec import (
     MODEL_TYPES,
     REQUIRED_FIELDS,
     ModelSpec,
+    name_key,
     spec_problems,
 )
 from videorecs_widgets.yaml_loader import Mapping, Scalar, Sequence, load, render_scalar
@@ -114,18 +115,26 @@ def parse(text: str, source: str) -> ParsedFile:
             f"Registry {source}, line {models_line}: 'models' must be a list of models "
             "(lines starting with '- name: ...')"])
 
-    first_seen: dict[str, int] = {}
+    first_seen: dict[str, tuple[str, int]] = {}  # name_key -> (name, line)
     for item in models.items:
         spec = _parse_model(item, source, problems)
         if spec is None:
             continue
-        if spec.name in first_seen:
-            problems.append(
-                f"Registry {source}, line {item.line}: name {spec.name!r} is used again (first "
-                f"at line {first_seen[spec.name]}); names must be unique"
-            )
+        if (seen := first_seen.get(name_key(spec.name))) is not None:
+            earlier, line = seen
+            if earlier == spec.name:
+                problems.append(
+                    f"Registry {source}, line {item.line}: name {spec.name!r} is used again "
+                    f"(first at line {line}); names must be unique"
+                )
+            else:
+                problems.append(
+                    f"Registry {source}, line {item.line}: name {spec.name!r} is the same as "
+                    f"model {earlier!r} (line {line}) but for letter case or Unicode form; "
+                    "names must be unique"
+                )
             continue
-        first_seen[spec.name] = item.line
+        first_seen[name_key(spec.name)] = (spec.name, item.line)
         parsed.specs.append(spec)
         parsed.lines[spec.name] = item.line
     if problems:
