@@ -447,6 +447,34 @@ def test_reload_same_content_rewritten_is_no_change(path):
     assert registry.reload() is False  # the models did not change
 
 
+def test_reload_sees_same_size_edit_within_timestamp_granularity(path):
+    registry = ModelRegistry(path)
+    seen = []
+    registry.observe(lambda reg: seen.append(reg.get("Sims").sort_order))
+    st = path.stat()
+    path.write_text(TWO_MODELS.replace("sort_order: 1\n    description",
+                                       "sort_order: 2\n    description"), encoding="utf-8")
+    # What a file system with coarse timestamps leaves after a second write in the same tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == (st.st_mtime_ns, st.st_size)
+    assert registry.reload() is True
+    assert seen == [2]
+
+
+def test_reload_of_a_file_not_written_lately_does_not_read_it(path, monkeypatch):
+    import videorecs_widgets.registry as registry_module
+
+    long_ago = path.stat().st_mtime_ns - 10 * 10**9
+    os.utime(path, ns=(long_ago, long_ago))
+    registry = ModelRegistry(path)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("reload() read the file")
+
+    monkeypatch.setattr(registry_module, "open", no_reading, raising=False)
+    assert registry.reload() is False
+
+
 def test_reload_keeps_unsaved_edits_of_other_models(path):
     registry = ModelRegistry(path)
     registry.add(RANK, save=False)

@@ -54,10 +54,11 @@ import os
 import stat
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from videorecs_widgets.errors import (
     RegistryConflictError,
@@ -112,10 +113,22 @@ class DuplicateModelWarning(UserWarning):
     """Two models have the same ARN and type (allowed, but usually a slip)."""
 
 
-class _Fingerprint(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Fingerprint:
+    """What the file was when last read or written; two are equal when these agree."""
+
     mtime_ns: int
     size: int
     sha256: str
+    # When the content was last seen to be this (wall clock, taken before reading or writing;
+    # not compared): see _stat_matches.
+    checked_ns: int = dataclasses.field(default=0, compare=False)
+
+
+# A file changed again within its file system's timestamp granularity (up to 2 s on FAT, 1 s on
+# some network file systems) keeps its mtime, and a same-size edit its size too: while the
+# mtime is this close to (or after) when the content was checked, stat alone proves nothing.
+_RACY_NS = 2_000_000_000
 
 
 class ModelRegistry:
@@ -310,18 +323,21 @@ class ModelRegistry:
         """Pick up an outside edit of the file; True if the models changed.
 
         Cheap when nothing changed (one ``stat``; the file is read and hashed only when its
-        modification time or size differ). Unsaved edits are kept and merged as in :meth:`save`.
+        modification time or size differ, or when it was modified less than about 2 seconds
+        before it was last read, where the file system's timestamps cannot tell two writes
+        apart; it is parsed only when its content changed). Unsaved edits are kept and merged
+        as in :meth:`save`.
         """
         with self._lock:
             if self._stat_matches():
                 return False
-            fingerprint, parsed = self._read()
-            if fingerprint == self._fingerprint or (
-                fingerprint is not None and self._fingerprint is not None
-                and fingerprint.sha256 == self._fingerprint.sha256
-            ):
-                self._fingerprint = fingerprint  # touched, not changed
+            raw = self._read_raw()
+            if raw is not None and self._fingerprint is not None and (
+                    raw[0].sha256 == self._fingerprint.sha256):
+                self._fingerprint = raw[0]  # touched or checked again, not changed
                 return False
+            fingerprint, parsed = (None, ParsedFile()) if raw is None else (
+                raw[0], self._parse(raw[1]))
             before = dict(self._specs)
             theirs = {s.name: s for s in parsed.specs}
             merged = self._merge(theirs)
@@ -501,16 +517,28 @@ class ModelRegistry:
         except OSError:
             return False
         fp = self._fingerprint
-        return fp is not None and (st.st_mtime_ns, st.st_size) == (fp.mtime_ns, fp.size)
+        if fp is None or (st.st_mtime_ns, st.st_size) != (fp.mtime_ns, fp.size):
+            return False
+        # Git's "racy" rule: a modification close to (or after) the check may be a second write
+        # in the same timestamp tick; such a file is hashed until its mtime is safely older.
+        return st.st_mtime_ns < fp.checked_ns - _RACY_NS
 
     def _read(self) -> tuple[_Fingerprint | None, ParsedFile]:
         """Read and validate the file; ``(None, empty)`` when it does not exist."""
+        raw = self._read_raw()
+        if raw is None:
+            return None, ParsedFile()
+        return raw[0], self._parse(raw[1])
+
+    def _read_raw(self) -> tuple[_Fingerprint, bytes] | None:
+        """The file's fingerprint and bytes; ``None`` when it does not exist."""
+        checked_ns = time.time_ns()  # before reading: a write during the read counts as later
         try:
             with open(self.path, "rb") as f:
                 st = os.fstat(f.fileno())
                 data = f.read()
         except FileNotFoundError:
-            return None, ParsedFile()
+            return None
         except IsADirectoryError:
             raise RegistryError(
                 f"Cannot read registry {self.path}: it is a folder, not a file."
@@ -519,7 +547,10 @@ class ModelRegistry:
             raise RegistryError(
                 f"Cannot read registry {self.path}: {exc.strerror or exc}."
             ) from exc
-        fingerprint = _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest(),
+                            checked_ns), data
+
+    def _parse(self, data: bytes) -> ParsedFile:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -528,7 +559,7 @@ class ModelRegistry:
                 f"Registry {self.path}, line {line}: byte {data[exc.start]:#04x} is not UTF-8 "
                 "text; save the file as UTF-8."
             ) from None
-        return fingerprint, parse(text, str(self.path))
+        return parse(text, str(self.path))
 
     def _write_atomic(self, data: bytes) -> _Fingerprint:
         """Write ``data`` to the file via a fsynced temporary file and a rename."""
@@ -548,6 +579,7 @@ class ModelRegistry:
             )
         mode = st_mode & 0o7777 if st_mode is not None else 0o644
         tmp_name: str | None = None
+        checked_ns = time.time_ns()
         try:
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
@@ -570,7 +602,8 @@ class ModelRegistry:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
         _fsync_folder(target.parent)
-        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest(),
+                            checked_ns)
 
 
 @contextlib.contextmanager
