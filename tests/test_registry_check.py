@@ -141,9 +141,11 @@ def test_check_unknown_campaign_is_not_found(clients):
                      "recommendations", 1)
     check = check_model(spec, clients)
     assert (check.status, check.fits, check.recipe) == (NOT_FOUND, False, None)
-    assert check.message.startswith("The campaign 'no-such-campaign' of model 'Gone' does not "
-                                    "exist in region 'local' (")
-    assert check.message.endswith("). Create it first, or fix the ARN in the registry.")
+    assert check.message == (
+        "The campaign 'no-such-campaign' of model 'Gone' does not exist in region 'local' "
+        "(Resource Arn arn:aws:personalize:local:000000000000:campaign/no-such-campaign does not "
+        "exist). Create it first, or fix the ARN in the registry."
+    )
     assert refusal(check) == check.message
 
 
@@ -264,7 +266,7 @@ def test_check_recommender_arn_asks_describe_recommender(clients):
     assert check.message == (
         "Asking about the recommender 'top-picks' of model 'Top picks' failed "
         "(InvalidInputException: The operation DescribeRecommender is not handled by the "
-        "embedded engine.)."
+        "embedded engine)."
     )
 
 

@@ -340,6 +340,38 @@ def test_failed_save_write_error_leaves_file_identical_and_no_temp_file(path):
     assert leftovers(path.parent) == []
 
 
+def test_save_into_a_folder_gone_since_loading_says_so(tmp_path):
+    folder = tmp_path / "nodir"
+    folder.mkdir()
+    registry = ModelRegistry(folder / "new.yaml")
+    folder.rmdir()
+    with pytest.raises(RegistryError) as info:
+        registry.add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {folder / 'new.yaml'}: the folder {str(folder)!r} does not "
+        "exist; nothing was written."
+    )
+    assert registry.names == []
+
+
+def test_failed_rename_names_the_registry_file_not_the_temporary_one(path, monkeypatch):
+    import errno
+
+    def cross_device(src, dst):
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), src, None, dst)
+
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "replace", cross_device)
+    with pytest.raises(RegistryError) as info:
+        ModelRegistry(path).add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {path}: {os.strerror(errno.EXDEV)} (while replacing "
+        "models.yaml); the file was left as it was."
+    )
+    assert path.read_bytes() == before
+    assert leftovers(path.parent) == []
+
+
 def test_save_read_only_file_refused_and_left_as_it_was(path):
     # A rename over the file needs only the folder's write permission, so the save itself must
     # respect the file's mode; the test runs as root too, where os.access says yes to everything.
@@ -536,8 +568,8 @@ def test_failed_save_does_not_notify(path):
 def test_save_error_is_a_registry_error(tmp_path):
     path = tmp_path / "missing-folder" / "models.yaml"
     registry = ModelRegistry(path)
-    with pytest.raises(RegistryError, match=r"Could not save registry .*models.yaml: No such "
-                       r"file or directory"):
+    with pytest.raises(RegistryError, match=r"Could not save registry .*models.yaml: the "
+                       r"folder .*missing-folder' does not exist; nothing was written\."):
         registry.add(RECS)
     assert registry.models == []
 

@@ -578,24 +578,34 @@ class ModelRegistry:
                 "The file was left as it was."
             )
         mode = st_mode & 0o7777 if st_mode is not None else 0o644
+        left = "the file was left as it was" if st_mode is not None else "nothing was written"
+        if not target.parent.is_dir():
+            raise RegistryError(
+                f"Could not save registry {self.path}: the folder {str(target.parent)!r} does "
+                f"not exist; {left}."
+            )
         tmp_name: str | None = None
         checked_ns = time.time_ns()
+        # What was being done, for the message: the temporary file's name means nothing to
+        # whoever reads it (it is gone by then).
+        step = f"while creating a temporary file in {str(target.parent)!r}"
         try:
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
             )
+            step = f"while writing the new {target.name}"
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.chmod(tmp_name, mode)
+            step = f"while replacing {target.name}"
             os.replace(tmp_name, target)
             tmp_name = None
             st = os.stat(target)
         except OSError as exc:
             raise RegistryError(
-                f"Could not save registry {self.path}: {exc.strerror or exc} "
-                f"({exc.filename or target}); the file was left as it was."
+                f"Could not save registry {self.path}: {exc.strerror or exc} ({step}); {left}."
             ) from exc
         finally:
             if tmp_name is not None:

@@ -231,7 +231,8 @@ def _campaign_recipe(personalize: Any, campaign: dict[str, Any]) -> tuple[str | 
 def _from_client_error(spec: ModelSpec, label: str, exc: ClientError) -> ModelCheck:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
-    detail = error.get("Message") or str(exc)
+    # The service's message is a sentence of its own; in parentheses it loses its full stop.
+    detail = (error.get("Message") or str(exc)).strip().rstrip(".")
     if code == "ResourceNotFoundException":
         return _result(
             spec, NOT_FOUND,
