@@ -306,8 +306,10 @@ def test_refuses_style_guide_example_exactly(tmp_path):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("010", "sort_order 010 reads as the number 8 (a YAML 1.1 octal number); write it as a "
-                "plain decimal number (8)"),
+        ("010", "sort_order 010 reads as the number 8 (a YAML 1.1 octal number); write 10, "
+                "without the leading zero (or 8, if that was meant)"),
+        ("-0_12", "sort_order -0_12 reads as the number -10 (a YAML 1.1 octal number); write -12, "
+                  "without the leading zero (or -10, if that was meant)"),
         ("1:30", "sort_order 1:30 reads as the number 90 (a YAML 1.1 sexagesimal (base 60) "
                  "number); write it as a plain decimal number (90)"),
         ("1_000", "sort_order 1_000 reads as the number 1000 (a YAML 1.1 digit-grouped number); "

@@ -26,7 +26,14 @@ from videorecs_widgets.model_spec import (
     name_key,
     spec_problems,
 )
-from videorecs_widgets.yaml_loader import Mapping, Scalar, Sequence, load, render_scalar
+from videorecs_widgets.yaml_loader import (
+    Mapping,
+    Scalar,
+    Sequence,
+    load,
+    number_form,
+    render_scalar,
+)
 
 DEFAULT_HEADER = """\
 # Models the Video Recommendations panels offer. Edit by hand, from a notebook
@@ -220,6 +227,11 @@ def _parse_model(item: object, source: str, problems: list[str]) -> ModelSpec | 
 
 def _sort_order_problem(node: Scalar) -> str | None:
     """Why a sort_order scalar is refused for a YAML reason, or ``None``."""
+    if node.tag == "int" and number_form(node.text) == "octal":
+        # Nobody writes sort orders in octal: 010 is a ten with a leading zero.
+        meant = int(node.text.replace("_", ""), 10)
+        return (f"sort_order {node.text} reads as {node.reading()}; write {meant}, without the "
+                f"leading zero (or {node.value}, if that was meant)")
     if node.tag == "int" and not _DECIMAL_INT.fullmatch(node.text):
         return (f"sort_order {node.text} reads as {node.reading()}; write it as a plain "
                 f"decimal number ({node.value})")
