@@ -273,6 +273,7 @@ def test_check_recommender_arn_asks_describe_recommender(clients):
 def test_registry_workspace_is_beside_the_file_unless_the_environment_names_one(tmp_path,
                                                                                monkeypatch):
     monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    (tmp_path / "lab").mkdir()
     registry = ModelRegistry(tmp_path / "lab" / "models.yaml")
     assert registry.workspace == (tmp_path / "lab" / ".videorecs").resolve()
     monkeypatch.setenv("VIDEORECS_WORKSPACE", str(tmp_path / "elsewhere"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from videorecs_widgets.errors import RegistryValidationError, UnknownModelError
+from videorecs_widgets.errors import RegistryError, RegistryValidationError, UnknownModelError
 from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry, ModelSpec
 
 LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
@@ -46,6 +46,28 @@ def test_load_absent_file_is_empty_registry(tmp_path):
     registry = ModelRegistry(tmp_path / "models.yaml")
     assert registry.models == []
     assert not (tmp_path / "models.yaml").exists()
+
+
+def test_load_file_in_a_missing_folder_is_refused_naming_it(tmp_path, monkeypatch):
+    # Almost always the wrong working directory (a notebook run from another folder), which an
+    # empty registry would hide until the panels show nothing.
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with pytest.raises(RegistryError) as info:
+        ModelRegistry("../nope/models.yaml")
+    assert str(info.value) == (
+        f"Cannot open registry ../nope/models.yaml: the folder {str(tmp_path / 'nope')!r} does "
+        f"not exist (paths are taken from the current folder, {str(tmp_path / 'notebooks')!r}); "
+        "check the path."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks"]
+
+
+def test_load_file_under_a_file_is_refused(tmp_path):
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    with pytest.raises(RegistryError, match=r"the folder '.*models.yaml' is a file, not a "
+                       r"folder"):
+        ModelRegistry(tmp_path / "models.yaml" / "models.yaml")
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "models: []\n", "models:\n"])

@@ -565,15 +565,6 @@ def test_failed_save_does_not_notify(path):
     assert calls == []
 
 
-def test_save_error_is_a_registry_error(tmp_path):
-    path = tmp_path / "missing-folder" / "models.yaml"
-    registry = ModelRegistry(path)
-    with pytest.raises(RegistryError, match=r"Could not save registry .*models.yaml: the "
-                       r"folder .*missing-folder' does not exist; nothing was written\."):
-        registry.add(RECS)
-    assert registry.models == []
-
-
 def test_reload_of_invalid_file_raises_and_keeps_models(path):
     registry = ModelRegistry(path)
     path.write_text(TWO_MODELS + "    sort_order: 2\n")

@@ -3,6 +3,7 @@
 ::
 
     registry = ModelRegistry("models.yaml")      # absent or empty file: an empty registry
+                                                  # (a missing folder: RegistryError)
     registry.of_type("similar-items")             # ordered by sort_order, then name
     registry.add(ModelSpec("SIMS", arn, "similar-items", 1), check_with=True)   # saved
     registry.update("SIMS", sort_order=2)         # saved
@@ -146,6 +147,7 @@ class ModelRegistry:
         # after a load and without them after an edit, but is one slip, told once.
         self._warned: set[tuple[frozenset[str], str, str]] = set()
         self._warning_keys: list[tuple[frozenset[str], str, str]] = []
+        self._check_folder()
         fingerprint, parsed = self._read()
         self._fingerprint: _Fingerprint | None = fingerprint
         self._header: str | None = parsed.header
@@ -382,6 +384,20 @@ class ModelRegistry:
         return check_models(self.models, clients, workspace=self.workspace)
 
     # ---------------------------------------------------------------------------- internals
+
+    def _check_folder(self) -> None:
+        """Refuse a path whose folder does not exist: an absent file there is almost always a
+        wrong working directory (a notebook started elsewhere), not a new registry."""
+        folder = Path(os.path.abspath(self.path.parent))
+        if folder.is_dir():
+            return
+        why = "is a file, not a folder" if folder.exists() else "does not exist"
+        relative = "" if self.path.is_absolute() else (
+            f" (paths are taken from the current folder, {os.getcwd()!r})")
+        raise RegistryError(
+            f"Cannot open registry {self.path}: the folder {str(folder)!r} {why}{relative}; "
+            "check the path."
+        )
 
     def _look_alike(self, name: str, besides: str | None = None) -> str | None:
         """Another model's name equal to ``name`` but for case or Unicode form, or ``None``."""
