@@ -101,7 +101,7 @@ def test_add_with_check_refuses_type_mismatch_and_leaves_file(lab_registry, lab_
     with pytest.raises(RegistryValidationError) as info:
         lab_registry.add(wrong, check_with=clients)
     assert str(info.value) == (
-        f"Cannot add model 'Sims as ranking' in {lab_registry.path}: The campaign "
+        f"Cannot add model 'Sims as ranking' to {lab_registry.path}: The campaign "
         "'lab-sims-campaign' is ACTIVE. Model 'Sims as ranking' is declared as "
         "'personal-ranking', but its recipe aws-sims answers 'similar-items' queries: change its "
         "type to 'similar-items', or point it to a personal-ranking campaign."
@@ -141,9 +141,11 @@ def test_check_unknown_campaign_is_not_found(clients):
                      "recommendations", 1)
     check = check_model(spec, clients)
     assert (check.status, check.fits, check.recipe) == (NOT_FOUND, False, None)
-    assert check.message.startswith("The campaign 'no-such-campaign' of model 'Gone' does not "
-                                    "exist in region 'local' (")
-    assert check.message.endswith("). Create it first, or fix the ARN in the registry.")
+    assert check.message == (
+        "The campaign 'no-such-campaign' of model 'Gone' does not exist in region 'local' "
+        "(Resource Arn arn:aws:personalize:local:000000000000:campaign/no-such-campaign does not "
+        "exist). Create it first, or fix the ARN in the registry."
+    )
     assert refusal(check) == check.message
 
 
@@ -264,13 +266,14 @@ def test_check_recommender_arn_asks_describe_recommender(clients):
     assert check.message == (
         "Asking about the recommender 'top-picks' of model 'Top picks' failed "
         "(InvalidInputException: The operation DescribeRecommender is not handled by the "
-        "embedded engine.)."
+        "embedded engine)."
     )
 
 
 def test_registry_workspace_is_beside_the_file_unless_the_environment_names_one(tmp_path,
                                                                                monkeypatch):
     monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    (tmp_path / "lab").mkdir()
     registry = ModelRegistry(tmp_path / "lab" / "models.yaml")
     assert registry.workspace == (tmp_path / "lab" / ".videorecs").resolve()
     monkeypatch.setenv("VIDEORECS_WORKSPACE", str(tmp_path / "elsewhere"))
@@ -293,3 +296,52 @@ def test_panels_without_a_workspace_use_the_registrys(lab_campaigns, tmp_path, m
     first, _ = panel.results
     assert first.ok and len(first.item_ids) == 25
     assert not (tmp_path / ".videorecs").exists()
+
+
+def test_add_with_check_true_asks_the_registrys_workspace(lab_campaigns, tmp_path, monkeypatch):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the current folder must not matter
+    folder = tmp_path / "project"
+    shutil.copytree(lab_campaigns.workspace, folder / ".videorecs")
+    registry = ModelRegistry(folder / "models.yaml")
+    registry.add(ModelSpec("Recs", lab_campaigns.campaigns["recs"], "recommendations", 1),
+                 check_with=True)
+    assert registry.names == ["Recs"]
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_add_with_check_true_without_workspace_reports_it_and_creates_nothing(
+        lab_campaigns, tmp_path, monkeypatch):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "project").mkdir()
+    registry = ModelRegistry(tmp_path / "project" / "models.yaml")
+    with pytest.raises(RegistryValidationError) as info:
+        registry.add(ModelSpec("Recs", lab_campaigns.campaigns["recs"], "recommendations", 1),
+                     check_with=True)
+    workspace = tmp_path / "project" / ".videorecs"
+    assert str(info.value) == (
+        f"Cannot add model 'Recs' to {registry.path}: The campaign 'lab-recs-campaign' of model "
+        f"'Recs' cannot exist: there is no embedded-engine workspace at {str(workspace)!r}. "
+        "Build the models first (the lab notebooks, or videorecs_widgets.lab.build_lab_models), "
+        "or point to the workspace that holds them."
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["project"]
+
+
+def test_check_model_with_workspace_reports_a_missing_one(lab_campaigns, tmp_path):
+    spec = ModelSpec("Recs", lab_campaigns.campaigns["recs"], "recommendations", 1)
+    check = check_model(spec, workspace=tmp_path / "none")
+    assert check.status == NOT_FOUND
+    assert "there is no embedded-engine workspace at" in check.message
+    assert not (tmp_path / "none").exists()
+
+
+def test_check_model_through_a_clients_function_creates_no_workspace(lab_campaigns, tmp_path):
+    # As the registry editor asks: clients made for a workspace that is not there yet must not
+    # leave an empty folder (and its .lock) behind for a question that only reads.
+    spec = ModelSpec("Recs", lab_campaigns.campaigns["recs"], "recommendations", 1)
+    check = check_model(spec, lambda arn: clients_for_arn(arn, workspace=tmp_path / "none"))
+    assert check.status == NOT_FOUND
+    assert not (tmp_path / "none").exists()

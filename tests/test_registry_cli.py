@@ -102,7 +102,7 @@ def test_models_add_checks_type_against_campaign(lab_campaigns, registry_file, c
                  "personal-ranking"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(f"videorecs-widgets models: Cannot add model 'Wrong' in "
+    assert err.startswith(f"videorecs-widgets models: Cannot add model 'Wrong' to "
                           f"{registry_file}: The campaign 'lab-sims-campaign' is ACTIVE.")
     assert "answers 'similar-items' queries: change its type to 'similar-items'" in err
     assert registry_file.read_bytes() == before

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from videorecs_widgets.errors import RegistryValidationError, UnknownModelError
+from videorecs_widgets.errors import RegistryError, RegistryValidationError, UnknownModelError
 from videorecs_widgets.registry import DuplicateModelWarning, ModelRegistry, ModelSpec
 
 LOCAL = "arn:aws:personalize:local:000000000000:campaign/"
@@ -46,6 +46,28 @@ def test_load_absent_file_is_empty_registry(tmp_path):
     registry = ModelRegistry(tmp_path / "models.yaml")
     assert registry.models == []
     assert not (tmp_path / "models.yaml").exists()
+
+
+def test_load_file_in_a_missing_folder_is_refused_naming_it(tmp_path, monkeypatch):
+    # Almost always the wrong working directory (a notebook run from another folder), which an
+    # empty registry would hide until the panels show nothing.
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with pytest.raises(RegistryError) as info:
+        ModelRegistry("../nope/models.yaml")
+    assert str(info.value) == (
+        f"Cannot open registry ../nope/models.yaml: the folder {str(tmp_path / 'nope')!r} does "
+        f"not exist (paths are taken from the current folder, {str(tmp_path / 'notebooks')!r}); "
+        "check the path."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks"]
+
+
+def test_load_file_under_a_file_is_refused(tmp_path):
+    (tmp_path / "models.yaml").write_text("models: []\n")
+    with pytest.raises(RegistryError, match=r"the folder '.*models.yaml' is a file, not a "
+                       r"folder"):
+        ModelRegistry(tmp_path / "models.yaml" / "models.yaml")
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "models: []\n", "models:\n"])
@@ -163,9 +185,24 @@ def test_refuses_duplicate_top_level_key(tmp_path):
 
 
 def test_refuses_alias(tmp_path):
-    path = write(tmp_path, "models:\n" + model(name="&n Recs") + model(name="*n"))
+    path = write(tmp_path, "models:\n" + model() + model(name="*n"))
     assert refused(path) == (f"Registry {path}, line 6: uses an alias (*n); write the value out "
                              "instead, the registry does not support anchors and aliases.")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "anchor"),
+    [
+        ("models:\n  - &x\n    name: A\n    arn: " + RECS + "\n    type: recommendations\n"
+         "    sort_order: 1\n", 2, "x"),
+        ("models:\n" + model() + model(name="&n Recs 2") + model(name="*n"), 6, "n"),
+        ("models: &all\n" + model(), 1, "all"),
+    ],
+)
+def test_refuses_anchor_even_unused(tmp_path, text, line, anchor):
+    path = write(tmp_path, text)
+    assert refused(path) == (f"Registry {path}, line {line}: sets an anchor (&{anchor}); remove "
+                             "it, the registry does not support anchors and aliases.")
 
 
 def test_refuses_merge_key(tmp_path):
@@ -178,10 +215,73 @@ def test_refuses_second_document(tmp_path):
     assert "more than one YAML document" in refused(path)
 
 
+@pytest.mark.parametrize("depth", [30, 500, 100_000])  # 3 levels + depth
+def test_refuses_deep_nesting_with_line(tmp_path, depth):
+    path = write(tmp_path, "models:\n" + model() + "  - name: " + "[" * depth + "]" * depth + "\n")
+    assert refused(path) == (
+        f"Registry {path}, line 6: lists and mappings are nested more than 32 levels deep; a "
+        "registry needs 3 (models, a model, its fields)."
+    )
+
+
+def test_loads_nesting_up_to_the_limit_as_a_field_error(tmp_path):
+    path = write(tmp_path, "models:\n" + model() + "  - name: " + "[" * 29 + "]" * 29 + "\n")
+    assert "line 6: name must be a single value, not a list or mapping" in refused(path)
+
+
 def test_refuses_yaml_syntax_error_with_line(tmp_path):
     path = write(tmp_path, "models:\n" + model() + "  - name: [Broken\n")
     message = refused(path)
     assert message.startswith(f"Registry {path}, line 7: could not read it as YAML")
+
+
+def test_unclosed_quote_names_the_line_where_it_starts(tmp_path):
+    path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
+    assert refused(path) == (
+        f"Registry {path}, line 10: could not read it as YAML: found unexpected end of stream, "
+        "while scanning a quoted scalar that starts at line 2, column 11; check that its quote "
+        "is closed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "shown"),
+    [
+        ("models: []\n\x00", "line 2, column 1", "'\\x00'"),
+        ("models:\n  - name: caf\u00e9\x1b\n", "line 2, column 15", "'\\x1b'"),
+    ],
+)
+def test_refuses_forbidden_character_with_line_and_column(tmp_path, text, where, shown):
+    path = tmp_path / "models.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert refused(path) == (
+        f"Registry {path}, {where}: holds the control character {shown}, which a YAML file "
+        "cannot contain; remove it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("models:\n  - name: A\n\tarn: x\n", "line 3, column 1"),
+        ("models:\n\t- name: A\n", "line 2, column 1"),
+        ("models:\n  -\tname: A\n", "line 2, column 4"),
+    ],
+)
+def test_refuses_tab_saying_yaml_indents_with_spaces(tmp_path, text, where):
+    path = write(tmp_path, text)
+    assert refused(path) == (
+        f"Registry {path}, {where}: could not read it as YAML: found a tab; YAML indents (and "
+        "separates a '-' from its value) with spaces, never tabs."
+    )
+
+
+def test_character_that_cannot_start_a_token_is_named(tmp_path):
+    path = write(tmp_path, "models:\n  - name: @home\n")
+    assert refused(path) == (
+        f"Registry {path}, line 2, column 11: could not read it as YAML: found the character "
+        "'@', which cannot start a plain YAML value; quote the value ('@home')."
+    )
 
 
 def test_refuses_non_utf8_bytes_with_line(tmp_path):
@@ -228,8 +328,10 @@ def test_refuses_style_guide_example_exactly(tmp_path):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("010", "sort_order 010 reads as the number 8 (a YAML 1.1 octal number); write it as a "
-                "plain decimal number (8)"),
+        ("010", "sort_order 010 reads as the number 8 (a YAML 1.1 octal number); write 10, "
+                "without the leading zero (or 8, if that was meant)"),
+        ("-0_12", "sort_order -0_12 reads as the number -10 (a YAML 1.1 octal number); write -12, "
+                  "without the leading zero (or -10, if that was meant)"),
         ("1:30", "sort_order 1:30 reads as the number 90 (a YAML 1.1 sexagesimal (base 60) "
                  "number); write it as a plain decimal number (90)"),
         ("1_000", "sort_order 1_000 reads as the number 1000 (a YAML 1.1 digit-grouped number); "
@@ -297,6 +399,10 @@ def test_refuses_arn_longer_than_256(tmp_path):
         "arn:aws:personalize:us-east-1:12345:campaign/x",
         "arn:aws:personalize:local:000000000000:campaign/",
         "campaign/personalize-lab-recs-campaign",
+        # digits of other scripts (here Arabic-Indic) are digits to a Unicode regex, not to AWS
+        "arn:aws:personalize:us-east-1:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"
+        "\u0669\u0660\u0661\u0662:campaign/x",
+        "arn:aws:personalize:us-east-\u0661:123456789012:campaign/x",
     ],
 )
 def test_refuses_arn_not_in_personalize_form(tmp_path, arn):
@@ -318,6 +424,38 @@ def test_refuses_duplicate_names(tmp_path):
     path = write(tmp_path, "models:\n" + model("Same") + model("Same", SIMS, "similar-items"))
     assert refused(path) == (f"Registry {path}, line 6: name 'Same' is used again (first at "
                              "line 2); names must be unique.")
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("Caf\u00e9", "Cafe\u0301"),  # the same word, composed (NFC) and decomposed (NFD)
+        ("Sims", "SIMS"),
+        ("Stra\u00dfe", "STRASSE"),  # case folding, not just lower()
+    ],
+)
+def test_refuses_names_that_look_the_same(tmp_path, first, again):
+    path = write(tmp_path, "models:\n" + model(first) + model(again, SIMS, "similar-items"))
+    assert refused(path) == (
+        f"Registry {path}, line 6: name {again!r} is the same as model {first!r} (line 2) "
+        "but for letter case or Unicode form; names must be unique."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Recs\u200b", "'\\u200b' (ZERO WIDTH SPACE) at position 4"),
+        ("\u202eRecs", "'\\u202e' (RIGHT-TO-LEFT OVERRIDE) at position 0"),
+    ],
+)
+def test_refuses_names_with_invisible_format_characters(name, shown):
+    with pytest.raises(RegistryValidationError) as info:
+        ModelSpec(name, RECS, "recommendations", 1)
+    assert str(info.value) == (
+        f"Invalid model {name!r}: name {name!r} holds invisible format character(s) {shown}; a "
+        "name must be one line of visible text."
+    )
 
 
 def test_refuses_unknown_top_level_key_and_lists_every_problem(tmp_path):
@@ -376,8 +514,16 @@ def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
     message = refused(path)
     assert "line 2: name parsed as the boolean False from no" in message
     assert "line 5: sort_order 010 reads as the number 8 (a YAML 1.1 octal number)" in message
-    path = write(tmp_path, "models:\n" + model(name="&a Recs") + model(name="*a"))
+    path = write(tmp_path, "models:\n" + model() + model(name="*a"))
     assert "line 6: uses an alias (*a)" in refused(path)
+    path = write(tmp_path, "models:\n" + model(name="&a Recs"))
+    assert "line 2: sets an anchor (&a)" in refused(path)
+    path = write(tmp_path, "models:\n  - name: A\n\tarn: x\n")
+    assert "line 3, column 1: could not read it as YAML: found a tab;" in refused(path)
+    path = write(tmp_path, "models:\n  - name: caf\u00e9\x1b\n")
+    assert "line 2, column 15: holds the control character '\\x1b'" in refused(path)
+    path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
+    assert "quoted scalar that starts at line 2, column 11" in refused(path)
 
 
 @pytest.mark.parametrize(
@@ -394,6 +540,25 @@ def test_refuses_name_with_control_characters(tmp_path, yaml_name, name, shown):
     assert refused(path) == (
         f"Registry {path}, line 2: name {name!r} holds control character(s) {shown}; a name "
         "must be one line of visible text."
+    )
+
+
+def test_refuses_description_with_control_characters_but_takes_line_breaks(tmp_path):
+    path = write(tmp_path, "models:\n" + model(extra='    description: "a\\0b"\n'))
+    assert refused(path) == (
+        f"Registry {path}, line 6: description 'a\\x00b' holds control character(s) '\\x00' at "
+        "position 1; a description is text that may hold line breaks and tabs, but no other "
+        "control characters."
+    )
+    path = write(tmp_path, "models:\n" + model(extra='    description: "two\\nlines,\\ttab"\n'))
+    assert ModelRegistry(path).get("Recs").description == "two\nlines,\ttab"
+
+
+def test_name_ending_in_a_line_break_says_so(tmp_path):
+    path = write(tmp_path, "models:\n  - name: |\n      A\n" + model()[len("  - name: Recs\n"):])
+    assert refused(path) == (
+        f"Registry {path}, line 2: name 'A\\n' holds control character(s) '\\n' at position 1; "
+        "a name must be one line of visible text."
     )
 
 

@@ -166,10 +166,48 @@ def test_update_refusals_leave_file_identical(path):
 def test_add_existing_name_refused(path):
     registry = ModelRegistry(path)
     before = path.read_bytes()
-    with pytest.raises(RegistryValidationError, match="Cannot add model 'Recs' to .*: a model "
-                       "with that name exists already; pick another name or update"):
+    with pytest.raises(RegistryValidationError) as info:
         registry.add(ModelSpec("Recs", LOCAL + "other", "recommendations", 9))
+    assert str(info.value) == (
+        f"Cannot add model 'Recs' to {path}: a model with that name exists already; pick "
+        "another name, or update that model."
+    )
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("name", "existing"), [("RECS", "Recs"), ("recs", "Recs"),
+                                                ("sims", "Sims")])
+def test_add_name_equal_but_for_case_refused_naming_the_model(path, name, existing):
+    registry = ModelRegistry(path)
+    before = path.read_bytes()
+    with pytest.raises(RegistryValidationError) as info:
+        registry.add(ModelSpec(name, LOCAL + "other", "recommendations", 9))
+    assert str(info.value) == (
+        f"Cannot add model {name!r} to {path}: model {existing!r} exists already, and names "
+        "that differ only in letter case or Unicode form would look the same; pick another "
+        f"name, or update {existing!r}."
+    )
+    assert path.read_bytes() == before
+
+
+def test_add_nfd_form_of_an_existing_nfc_name_refused(tmp_path):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Caf\u00e9", LOCAL + "a", "recommendations", 1))
+    with pytest.raises(RegistryValidationError, match="model 'Café' exists already"):
+        registry.add(ModelSpec("Cafe\u0301", LOCAL + "b", "recommendations", 2))
+    assert registry.names == ["Caf\u00e9"]
+
+
+def test_rename_to_a_look_alike_of_another_model_refused_but_own_case_change_allowed(path):
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryValidationError) as info:
+        registry.update("Recs", name="SIMS")
+    assert str(info.value) == (
+        f"Cannot rename model 'Recs' to 'SIMS' in {path}: model 'Sims' exists already, and names "
+        "that differ only in letter case or Unicode form would look the same."
+    )
+    registry.update("Sims", name="SIMS")
+    assert registry.names == ["Recs", "SIMS"]
 
 
 def test_add_same_arn_and_type_warns(path):
@@ -225,6 +263,19 @@ def test_save_without_changes_does_not_rewrite(path):
     registry.save()
     assert path.stat().st_mtime_ns == mtime
     assert path.read_text() == TWO_MODELS  # comments included: nothing was written
+
+
+def test_save_keeps_the_files_crlf_line_endings_throughout(tmp_path):
+    lf, crlf = tmp_path / "lf.yaml", tmp_path / "crlf.yaml"
+    lf.write_bytes(TWO_MODELS.encode())
+    crlf.write_bytes(TWO_MODELS.replace("\n", "\r\n").encode())
+    for p in (lf, crlf):
+        ModelRegistry(p).add(RANK)
+    data = crlf.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 10  # header and models alike
+    assert data == lf.read_bytes().replace(b"\n", b"\r\n")
+    assert data.startswith(b"# My own header: the lab's models.\r\n# (kept on save)\r\n\r\n")
+    assert ModelRegistry(crlf).models == ModelRegistry(lf).models
 
 
 def test_save_keeps_file_mode_and_symlink(tmp_path):
@@ -286,6 +337,56 @@ def test_failed_save_write_error_leaves_file_identical_and_no_temp_file(path):
     assert first.endswith("the file was left as it was.")
     assert second == "names ['Recs', 'Sims']"
     assert path.read_bytes() == before
+    assert leftovers(path.parent) == []
+
+
+def test_save_into_a_folder_gone_since_loading_says_so(tmp_path):
+    folder = tmp_path / "nodir"
+    folder.mkdir()
+    registry = ModelRegistry(folder / "new.yaml")
+    folder.rmdir()
+    with pytest.raises(RegistryError) as info:
+        registry.add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {folder / 'new.yaml'}: the folder {str(folder)!r} does not "
+        "exist; nothing was written."
+    )
+    assert registry.names == []
+
+
+def test_failed_rename_names_the_registry_file_not_the_temporary_one(path, monkeypatch):
+    import errno
+
+    def cross_device(src, dst):
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), src, None, dst)
+
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "replace", cross_device)
+    with pytest.raises(RegistryError) as info:
+        ModelRegistry(path).add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {path}: {os.strerror(errno.EXDEV)} (while replacing "
+        "models.yaml); the file was left as it was."
+    )
+    assert path.read_bytes() == before
+    assert leftovers(path.parent) == []
+
+
+def test_save_read_only_file_refused_and_left_as_it_was(path):
+    # A rename over the file needs only the folder's write permission, so the save itself must
+    # respect the file's mode; the test runs as root too, where os.access says yes to everything.
+    before = path.read_bytes()
+    path.chmod(0o444)
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryError) as info:
+        registry.add(RANK)
+    assert str(info.value) == (
+        f"Could not save registry {path}: models.yaml is read-only (mode r--r--r--); make it "
+        "writable (chmod u+w) to save changes. The file was left as it was."
+    )
+    assert path.read_bytes() == before
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert registry.names == ["Recs", "Sims"]
     assert leftovers(path.parent) == []
 
 
@@ -378,6 +479,34 @@ def test_reload_same_content_rewritten_is_no_change(path):
     assert registry.reload() is False  # the models did not change
 
 
+def test_reload_sees_same_size_edit_within_timestamp_granularity(path):
+    registry = ModelRegistry(path)
+    seen = []
+    registry.observe(lambda reg: seen.append(reg.get("Sims").sort_order))
+    st = path.stat()
+    path.write_text(TWO_MODELS.replace("sort_order: 1\n    description",
+                                       "sort_order: 2\n    description"), encoding="utf-8")
+    # What a file system with coarse timestamps leaves after a second write in the same tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == (st.st_mtime_ns, st.st_size)
+    assert registry.reload() is True
+    assert seen == [2]
+
+
+def test_reload_of_a_file_not_written_lately_does_not_read_it(path, monkeypatch):
+    import videorecs_widgets.registry as registry_module
+
+    long_ago = path.stat().st_mtime_ns - 10 * 10**9
+    os.utime(path, ns=(long_ago, long_ago))
+    registry = ModelRegistry(path)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("reload() read the file")
+
+    monkeypatch.setattr(registry_module, "open", no_reading, raising=False)
+    assert registry.reload() is False
+
+
 def test_reload_keeps_unsaved_edits_of_other_models(path):
     registry = ModelRegistry(path)
     registry.add(RANK, save=False)
@@ -436,15 +565,6 @@ def test_failed_save_does_not_notify(path):
     assert calls == []
 
 
-def test_save_error_is_a_registry_error(tmp_path):
-    path = tmp_path / "missing-folder" / "models.yaml"
-    registry = ModelRegistry(path)
-    with pytest.raises(RegistryError, match=r"Could not save registry .*models.yaml: No such "
-                       r"file or directory"):
-        registry.add(RECS)
-    assert registry.models == []
-
-
 def test_reload_of_invalid_file_raises_and_keeps_models(path):
     registry = ModelRegistry(path)
     path.write_text(TWO_MODELS + "    sort_order: 2\n")
@@ -463,3 +583,18 @@ def test_reload_conflicting_with_unsaved_edit_raises_and_keeps_edit(path):
     with pytest.raises(RegistryConflictError, match="both touch model 'Sims'"):
         registry.reload()
     assert registry.get("Sims").sort_order == 9 and registry.dirty
+
+
+def test_update_description_with_lone_surrogate_is_a_field_error(path):
+    before = path.read_bytes()
+    registry = ModelRegistry(path)
+    with pytest.raises(RegistryValidationError) as info:
+        registry.update("Sims", description="a\ud800b")
+    assert str(info.value) == (
+        f"Cannot update model 'Sims' in {path}: Invalid model 'Sims': description 'a\\ud800b' "
+        "holds lone surrogate(s) '\\ud800' (UTF-8 cannot write it) at position 1; a "
+        "description is text that may hold line breaks and tabs, but no other control "
+        "characters."
+    )
+    assert path.read_bytes() == before
+    assert registry.get("Sims").description == "SIMS on the lab data"

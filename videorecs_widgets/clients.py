@@ -136,8 +136,9 @@ def personalize_clients(
     """New ``personalize`` and ``personalize-runtime`` clients for ``backend``.
 
     ``"local"``: the embedded engine of ``workspace`` (default: $VIDEORECS_WORKSPACE, else
-    ``.videorecs`` in the current folder, created if missing; InvalidParameterError names it
-    when it cannot be written to); no credentials or network are used. ``"aws"``: Amazon
+    ``.videorecs`` in the current folder, created by the engine's first write, so clients that
+    only read leave no folder behind; InvalidParameterError names it when it cannot be
+    written to); no credentials or network are used. ``"aws"``: Amazon
     Personalize in ``region`` (default: the session's), with adaptive retries and timeouts
     (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime);
     :class:`AwsCredentialsError` says how to set credentials when the session has none.
@@ -146,10 +147,9 @@ def personalize_clients(
     if backend == "local":
         from videorecs_widgets.local.backend import backend_for
         from videorecs_widgets.local.protocol import attach
-        from videorecs_widgets.local.store import check_workspace, resolve_workspace
+        from videorecs_widgets.local.store import resolve_workspace
 
-        # An unusable folder is refused here, naming it, not inside the first call.
-        engine = backend_for(check_workspace(resolve_workspace(workspace)))
+        engine = backend_for(_usable_workspace(resolve_workspace(workspace)))
         config = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
         with _lock:
             boto = session or _local_session()
@@ -179,6 +179,20 @@ def personalize_clients(
         f"Creating Personalize clients for backend {backend!r} failed: use 'local' (the "
         "embedded engine) or 'aws'."
     )
+
+
+def _usable_workspace(root: Path) -> Path:
+    """``root``, refused now (naming it) when the engine could not write there, not inside the
+    first call; a workspace that does not exist yet is left to the engine's first write to
+    create, so a check or a panel that only asks about models creates no empty folder."""
+    from videorecs_widgets.local.store import check_workspace
+
+    if not root.exists():
+        parent = next((p for p in root.parents if p.exists()), None)
+        if parent is not None and parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+            return root
+    # Exists (checked as is), or cannot be made: check_workspace says why, creating nothing.
+    return check_workspace(root)
 
 
 def _parse_arn(arn: str) -> re.Match[str]:

@@ -27,16 +27,23 @@ MAX_ARN_LENGTH = 256  # the original's CharField(max_length=256), also Personali
 MIN_SORT_ORDER = -(2**31)
 MAX_SORT_ORDER = 2**31 - 1
 # Characters a name may not hold: controls (NUL, tab, newline, ESC, DEL, C1), line and paragraph
-# separators, and lone surrogates (UTF-8 cannot write them). A name is one line of visible text
-# in drop-downs, tables and models.yaml.
-_BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# separators, lone surrogates (UTF-8 cannot write them) and invisible format characters (zero-width
+# space, right-to-left override: two names would look the same, or one would show reversed). A
+# name is one line of visible text in drop-downs, tables and models.yaml.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
+# A description is free text: line breaks and tabs are fine (the file writes them escaped), other
+# controls and lone surrogates are not (the latter cannot even be saved).
+_BAD_DESCRIPTION_CATEGORIES = frozenset({"Cc", "Cs"})
 
 # Personalize resource ARNs: arn:PARTITION:personalize:REGION:ACCOUNT:campaign|recommender/NAME.
 # Campaign and recommender names follow the service's pattern [a-zA-Z0-9][a-zA-Z0-9\-_]*, at most
-# 63 characters. The region "local" stands for the embedded engine.
+# 63 characters. The region "local" stands for the embedded engine. ASCII only: a Unicode \d
+# would take Arabic-Indic or other digits for an account id that AWS never issues.
 ARN_PATTERN = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):personalize:(?P<region>local|[a-z]{2}(?:-[a-z]+)+-\d+):"
-    r"(?P<account>\d{12}):(?P<resource>campaign|recommender)/(?P<resource_name>[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):personalize:"
+    r"(?P<region>local|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?P<account>[0-9]{12}):"
+    r"(?P<resource>campaign|recommender)/(?P<resource_name>[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})",
+    re.ASCII,
 )
 ARN_EXAMPLE = "arn:aws:personalize:us-east-1:123456789012:campaign/my-campaign"
 LOCAL_REGION = "local"
@@ -80,6 +87,12 @@ def recipe_model_type(recipe_arn_or_name: str | None) -> str | None:
     return _RECIPE_TYPES.get(name)
 
 
+def name_key(name: str) -> str:
+    """What two names must not share: the name case-folded in Unicode's composed form (NFC),
+    so ``Café`` written composed or decomposed, or ``Sims`` and ``SIMS``, count as one name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
 def type_problem(value: object) -> str | None:
     """Why ``value`` is not a model type, or ``None`` when it is one."""
     if isinstance(value, str) and value in MODEL_TYPES:
@@ -87,9 +100,34 @@ def type_problem(value: object) -> str | None:
     return f"type {value!r} is not one of {', '.join(MODEL_TYPES)}"
 
 
-def _bad_characters(text: str) -> list[tuple[int, str]]:
-    """(position, character) of each character a name may not hold."""
-    return [(i, c) for i, c in enumerate(text) if unicodedata.category(c) in _BAD_NAME_CATEGORIES]
+def _bad_characters(text: str, categories: frozenset[str],
+                    allowed: str = "") -> list[tuple[int, str]]:
+    """(position, character) of each character of ``text`` in one of the Unicode
+    ``categories``, except those in ``allowed``."""
+    return [(i, c) for i, c in enumerate(text)
+            if unicodedata.category(c) in categories and c not in allowed]
+
+
+_CATEGORY_WORDS = {"Cc": "control character(s)", "Zl": "control character(s)",
+                   "Zp": "control character(s)", "Cs": "lone surrogate(s)",
+                   "Cf": "invisible format character(s)"}
+
+
+def _characters_problem(field: str, text: str, bad: list[tuple[int, str]], rule: str) -> str:
+    """The sentence for ``bad`` characters in a text field, saying what each one is."""
+    kinds = dict.fromkeys(_CATEGORY_WORDS[unicodedata.category(c)] for _, c in bad)
+
+    def shown(c: str) -> str:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            return f"{c!r} (UTF-8 cannot write it)"
+        if category == "Cf":
+            return f"{c!r} ({unicodedata.name(c, 'unnamed')})"
+        return repr(c)
+
+    where = ", ".join(f"{shown(c)} at position {i}" for i, c in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return f"{field} {text!r} holds {' and '.join(kinds)} {where}{more}; {rule}"
 
 
 def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
@@ -113,6 +151,11 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
     if name is not None:
         if not isinstance(name, str):
             problems.append(("name", f"name {name!r} is a {type(name).__name__}, not text"))
+        # Characters first: a name ending in a line break is told so, not that it "ends with
+        # spaces" (str.strip() takes line breaks and tabs for spaces).
+        elif bad := _bad_characters(name, _BAD_NAME_CATEGORIES):
+            problems.append(("name", _characters_problem(
+                "name", name, bad, "a name must be one line of visible text")))
         elif not name.strip():
             problems.append(("name", f"name {name!r} is empty"))
         elif name != name.strip():
@@ -120,13 +163,6 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
         elif len(name) > MAX_NAME_LENGTH:
             problems.append(
                 ("name", f"name {name!r} has {len(name)} characters, more than {MAX_NAME_LENGTH}")
-            )
-        elif bad := _bad_characters(name):
-            where = ", ".join(f"{c!r} at position {i}" for i, c in bad[:3])
-            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-            problems.append(
-                ("name", f"name {name!r} holds control character(s) {where}{more}; a name must "
-                 "be one line of visible text")
             )
 
     arn = values.get("arn")
@@ -169,6 +205,12 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
             ("description",
              f"description {description!r} is a {type(description).__name__}, not text")
         )
+    elif description is not None and (
+        bad := _bad_characters(description, _BAD_DESCRIPTION_CATEGORIES, allowed="\n\t")
+    ):
+        problems.append(("description", _characters_problem(
+            "description", description, bad, "a description is text that may hold line breaks "
+            "and tabs, but no other control characters")))
     return problems
 
 

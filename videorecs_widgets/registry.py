@@ -3,6 +3,7 @@
 ::
 
     registry = ModelRegistry("models.yaml")      # absent or empty file: an empty registry
+                                                  # (a missing folder: RegistryError)
     registry.of_type("similar-items")             # ordered by sort_order, then name
     registry.add(ModelSpec("SIMS", arn, "similar-items", 1), check_with=True)   # saved
     registry.update("SIMS", sort_order=2)         # saved
@@ -20,9 +21,10 @@ Saving
 
     A save is atomic: the text goes to a temporary file in the same folder, is flushed and
     fsynced, then renamed over ``models.yaml``; a failure at any point leaves the old file
-    byte-identical. The file's leading comment block is kept (or a default one explaining the
-    fields is written); other comments are not. Models are written in the registry's stable
-    order, and text YAML could misread is quoted.
+    byte-identical. A read-only file (no write permission bit) is refused, not replaced. The
+    file's leading comment block is kept (or a default one explaining the fields is written);
+    other comments are not. The file's line ending (LF or CRLF) is kept for every line. Models
+    are written in the registry's stable order, and text YAML could misread is quoted.
 
 Concurrent edits (another notebook, a text editor)
     Before writing, a save re-reads the file. If it changed since this registry last loaded or
@@ -50,12 +52,14 @@ import dataclasses
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from videorecs_widgets.errors import (
     RegistryConflictError,
@@ -68,6 +72,7 @@ from videorecs_widgets.model_spec import (
     FIELDS,
     MODEL_TYPES,
     ModelSpec,
+    name_key,
     recipe_model_type,
     type_problem,
 )
@@ -101,14 +106,30 @@ log = logging.getLogger(__name__)
 Observer = Callable[["ModelRegistry"], Any]
 
 
+_LOOK_ALIKE = ("model {!r} exists already, and names that differ only in letter case or "
+               "Unicode form would look the same")
+
+
 class DuplicateModelWarning(UserWarning):
     """Two models have the same ARN and type (allowed, but usually a slip)."""
 
 
-class _Fingerprint(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Fingerprint:
+    """What the file was when last read or written; two are equal when these agree."""
+
     mtime_ns: int
     size: int
     sha256: str
+    # When the content was last seen to be this (wall clock, taken before reading or writing;
+    # not compared): see _stat_matches.
+    checked_ns: int = dataclasses.field(default=0, compare=False)
+
+
+# A file changed again within its file system's timestamp granularity (up to 2 s on FAT, 1 s on
+# some network file systems) keeps its mtime, and a same-size edit its size too: while the
+# mtime is this close to (or after) when the content was checked, stat alone proves nothing.
+_RACY_NS = 2_000_000_000
 
 
 class ModelRegistry:
@@ -126,9 +147,11 @@ class ModelRegistry:
         # after a load and without them after an edit, but is one slip, told once.
         self._warned: set[tuple[frozenset[str], str, str]] = set()
         self._warning_keys: list[tuple[frozenset[str], str, str]] = []
+        self._check_folder()
         fingerprint, parsed = self._read()
         self._fingerprint: _Fingerprint | None = fingerprint
         self._header: str | None = parsed.header
+        self._newline = parsed.newline  # the file's line ending, kept by saves
         self._base: dict[str, ModelSpec] = {s.name: s for s in parsed.specs}  # as on disk
         self._specs: dict[str, ModelSpec] = dict(self._base)  # with edits not yet saved
         # Unsaved renames, old name -> new name: renaming a model that the file's other editor
@@ -203,7 +226,12 @@ class ModelRegistry:
             if spec.name in self._specs:
                 raise RegistryValidationError(
                     f"Cannot add model {spec.name!r} to {self.path}: a model with that name "
-                    "exists already; pick another name or update() it."
+                    "exists already; pick another name, or update that model."
+                )
+            if (twin := self._look_alike(spec.name)) is not None:
+                raise RegistryValidationError(
+                    f"Cannot add model {spec.name!r} to {self.path}: {_LOOK_ALIKE.format(twin)}; "
+                    f"pick another name, or update {twin!r}."
                 )
             if check_with is not None and check_with is not False:
                 self._refuse_unless_fits(spec, check_with, "add")
@@ -239,6 +267,11 @@ class ModelRegistry:
                 raise RegistryValidationError(
                     f"Cannot rename model {name!r} to {new.name!r} in {self.path}: a model "
                     "with that name exists already."
+                )
+            if (twin := self._look_alike(new.name, besides=name)) is not None:
+                raise RegistryValidationError(
+                    f"Cannot rename model {name!r} to {new.name!r} in {self.path}: "
+                    f"{_LOOK_ALIKE.format(twin)}."
                 )
             if check_with is not None and check_with is not False:
                 self._refuse_unless_fits(new, check_with, "update")
@@ -292,18 +325,21 @@ class ModelRegistry:
         """Pick up an outside edit of the file; True if the models changed.
 
         Cheap when nothing changed (one ``stat``; the file is read and hashed only when its
-        modification time or size differ). Unsaved edits are kept and merged as in :meth:`save`.
+        modification time or size differ, or when it was modified less than about 2 seconds
+        before it was last read, where the file system's timestamps cannot tell two writes
+        apart; it is parsed only when its content changed). Unsaved edits are kept and merged
+        as in :meth:`save`.
         """
         with self._lock:
             if self._stat_matches():
                 return False
-            fingerprint, parsed = self._read()
-            if fingerprint == self._fingerprint or (
-                fingerprint is not None and self._fingerprint is not None
-                and fingerprint.sha256 == self._fingerprint.sha256
-            ):
-                self._fingerprint = fingerprint  # touched, not changed
+            raw = self._read_raw()
+            if raw is not None and self._fingerprint is not None and (
+                    raw[0].sha256 == self._fingerprint.sha256):
+                self._fingerprint = raw[0]  # touched or checked again, not changed
                 return False
+            fingerprint, parsed = (None, ParsedFile()) if raw is None else (
+                raw[0], self._parse(raw[1]))
             before = dict(self._specs)
             theirs = {s.name: s for s in parsed.specs}
             merged = self._merge(theirs)
@@ -349,14 +385,40 @@ class ModelRegistry:
 
     # ---------------------------------------------------------------------------- internals
 
+    def _check_folder(self) -> None:
+        """Refuse a path whose folder does not exist: an absent file there is almost always a
+        wrong working directory (a notebook started elsewhere), not a new registry."""
+        folder = Path(os.path.abspath(self.path.parent))
+        if folder.is_dir():
+            return
+        why = "is a file, not a folder" if folder.exists() else "does not exist"
+        relative = "" if self.path.is_absolute() else (
+            f" (paths are taken from the current folder, {os.getcwd()!r})")
+        raise RegistryError(
+            f"Cannot open registry {self.path}: the folder {str(folder)!r} {why}{relative}; "
+            "check the path."
+        )
+
+    def _look_alike(self, name: str, besides: str | None = None) -> str | None:
+        """Another model's name equal to ``name`` but for case or Unicode form, or ``None``."""
+        key = name_key(name)
+        return next((other for other in self._specs
+                     if other != besides and other != name and name_key(other) == key), None)
+
     def _refuse_unless_fits(self, spec: ModelSpec, check_with: Any, verb: str) -> None:
         from videorecs_widgets.registry_check import check_model, refusal
 
-        result = check_model(spec, None if check_with is True else check_with)
+        # Local ARNs name no workspace: with clients chosen by the ARN, ask the one beside the
+        # file, as check() does, not one in the current folder.
+        if check_with is True:
+            result = check_model(spec, workspace=self.workspace)
+        else:
+            result = check_model(spec, check_with)
         reason = refusal(result)
         if reason:
+            where = "to" if verb == "add" else "in"
             raise RegistryValidationError(
-                f"Cannot {verb} model {spec.name!r} in {self.path}: {reason}"
+                f"Cannot {verb} model {spec.name!r} {where} {self.path}: {reason}"
             )
 
     def _apply(self, mutate: Callable[[dict[str, ModelSpec]], None], save: bool) -> None:
@@ -379,6 +441,7 @@ class ModelRegistry:
         with _folder_lock(self.path):
             fingerprint, parsed = self._read()
             header = parsed.header if parsed.header is not None else self._header
+            newline = parsed.newline if fingerprint is not None else self._newline
             if fingerprint is not None and fingerprint == self._fingerprint:
                 if not self.dirty:
                     return  # nothing to write
@@ -387,9 +450,10 @@ class ModelRegistry:
                 merged = dict(self._specs)
             else:
                 merged = self._merge({s.name: s for s in parsed.specs})
-            text = render(list(merged.values()), header, str(self.path))
+            text = render(list(merged.values()), header, str(self.path), newline)
             written = self._write_atomic(text.encode("utf-8"))
-        self._adopt(written, ParsedFile(specs=list(merged.values()), header=header), merged)
+        self._adopt(written, ParsedFile(specs=list(merged.values()), header=header,
+                                        newline=newline), merged)
 
     def _merge(self, theirs: dict[str, ModelSpec]) -> dict[str, ModelSpec]:
         """Three-way merge by name of our edits (base -> ours) into the file's (base -> theirs)."""
@@ -423,6 +487,8 @@ class ModelRegistry:
         self._fingerprint = fingerprint
         if parsed.header is not None:
             self._header = parsed.header
+        if fingerprint is not None:
+            self._newline = parsed.newline
         self._base = {s.name: s for s in parsed.specs}
         self._specs = specs
         self._renames = {
@@ -467,16 +533,28 @@ class ModelRegistry:
         except OSError:
             return False
         fp = self._fingerprint
-        return fp is not None and (st.st_mtime_ns, st.st_size) == (fp.mtime_ns, fp.size)
+        if fp is None or (st.st_mtime_ns, st.st_size) != (fp.mtime_ns, fp.size):
+            return False
+        # Git's "racy" rule: a modification close to (or after) the check may be a second write
+        # in the same timestamp tick; such a file is hashed until its mtime is safely older.
+        return st.st_mtime_ns < fp.checked_ns - _RACY_NS
 
     def _read(self) -> tuple[_Fingerprint | None, ParsedFile]:
         """Read and validate the file; ``(None, empty)`` when it does not exist."""
+        raw = self._read_raw()
+        if raw is None:
+            return None, ParsedFile()
+        return raw[0], self._parse(raw[1])
+
+    def _read_raw(self) -> tuple[_Fingerprint, bytes] | None:
+        """The file's fingerprint and bytes; ``None`` when it does not exist."""
+        checked_ns = time.time_ns()  # before reading: a write during the read counts as later
         try:
             with open(self.path, "rb") as f:
                 st = os.fstat(f.fileno())
                 data = f.read()
         except FileNotFoundError:
-            return None, ParsedFile()
+            return None
         except IsADirectoryError:
             raise RegistryError(
                 f"Cannot read registry {self.path}: it is a folder, not a file."
@@ -485,7 +563,10 @@ class ModelRegistry:
             raise RegistryError(
                 f"Cannot read registry {self.path}: {exc.strerror or exc}."
             ) from exc
-        fingerprint = _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest(),
+                            checked_ns), data
+
+    def _parse(self, data: bytes) -> ParsedFile:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -494,39 +575,61 @@ class ModelRegistry:
                 f"Registry {self.path}, line {line}: byte {data[exc.start]:#04x} is not UTF-8 "
                 "text; save the file as UTF-8."
             ) from None
-        return fingerprint, parse(text, str(self.path))
+        return parse(text, str(self.path))
 
     def _write_atomic(self, data: bytes) -> _Fingerprint:
         """Write ``data`` to the file via a fsynced temporary file and a rename."""
         target = Path(os.path.realpath(self.path))  # a symlinked models.yaml stays a symlink
         try:
-            mode = os.stat(target).st_mode & 0o7777
+            st_mode = os.stat(target).st_mode
         except FileNotFoundError:
-            mode = 0o644
+            st_mode = None
+        # The rename below needs only the folder's write permission, so a read-only file would
+        # be replaced without a word; its mode is the owner's wish. Root passes os.access for
+        # any file, hence the permission bits too.
+        if st_mode is not None and (not st_mode & 0o222 or not os.access(target, os.W_OK)):
+            raise RegistryError(
+                f"Could not save registry {self.path}: {target.name} is read-only (mode "
+                f"{stat.filemode(st_mode)[1:]}); make it writable (chmod u+w) to save changes. "
+                "The file was left as it was."
+            )
+        mode = st_mode & 0o7777 if st_mode is not None else 0o644
+        left = "the file was left as it was" if st_mode is not None else "nothing was written"
+        if not target.parent.is_dir():
+            raise RegistryError(
+                f"Could not save registry {self.path}: the folder {str(target.parent)!r} does "
+                f"not exist; {left}."
+            )
         tmp_name: str | None = None
+        checked_ns = time.time_ns()
+        # What was being done, for the message: the temporary file's name means nothing to
+        # whoever reads it (it is gone by then).
+        step = f"while creating a temporary file in {str(target.parent)!r}"
         try:
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
             )
+            step = f"while writing the new {target.name}"
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.chmod(tmp_name, mode)
+            step = f"while replacing {target.name}"
             os.replace(tmp_name, target)
             tmp_name = None
             st = os.stat(target)
         except OSError as exc:
             raise RegistryError(
-                f"Could not save registry {self.path}: {exc.strerror or exc} "
-                f"({exc.filename or target}); the file was left as it was."
+                f"Could not save registry {self.path}: {exc.strerror or exc} ({step}); {left}."
             ) from exc
         finally:
             if tmp_name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
         _fsync_folder(target.parent)
-        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+        return _Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest(),
+                            checked_ns)
 
 
 @contextlib.contextmanager

@@ -96,14 +96,22 @@ def check_models(specs: Iterable[ModelSpec], clients: Any = None, *,
             cache[key] = _default_clients(spec.arn, workspace)
         return cache[key]
 
-    missing = None
-    if clients is None and workspace is not None and not Path(workspace).is_dir():
-        missing = Path(workspace)
+    missing = _missing_workspace(clients, workspace)
     return [
         _no_workspace(spec, missing) if missing is not None and spec.backend == "local"
         else check_model(spec, clients_for(spec))
         for spec in specs
     ]
+
+
+def _missing_workspace(clients: Any, workspace: str | os.PathLike[str] | None) -> Path | None:
+    """The workspace local ARNs would be asked in when it does not exist, else ``None``.
+
+    Only when the clients are ours to choose: given clients belong to their own workspace.
+    """
+    if clients is None and workspace is not None and not Path(workspace).is_dir():
+        return Path(workspace)
+    return None
 
 
 def _no_workspace(spec: ModelSpec, workspace: Path) -> ModelCheck:
@@ -116,17 +124,23 @@ def _no_workspace(spec: ModelSpec, workspace: Path) -> ModelCheck:
     )
 
 
-def check_model(spec: ModelSpec, clients: Any = None) -> ModelCheck:
+def check_model(spec: ModelSpec, clients: Any = None, *,
+                workspace: str | os.PathLike[str] | None = None) -> ModelCheck:
     """Ask the service about ``spec``: status, recipe, and whether the recipe fits its type.
 
     ``clients`` is ``None`` (clients chosen by the ARN, see
-    :func:`videorecs_widgets.clients.clients_for_arn`), a callable taking the ARN and returning
-    clients, an object with a ``.personalize`` client (the clients NamedTuple), or a
-    ``personalize`` boto3 client. Never raises for what the service answers.
+    :func:`videorecs_widgets.clients.clients_for_arn`; a local ARN is asked in ``workspace``,
+    default the engine's own, and a workspace folder that does not exist is reported, not
+    created), a callable taking the ARN and returning clients, an object with a
+    ``.personalize`` client (the clients NamedTuple), or a ``personalize`` boto3 client. Never
+    raises for what the service answers.
     """
+    missing = _missing_workspace(clients, workspace)
+    if missing is not None and spec.backend == "local":
+        return _no_workspace(spec, missing)
     label = f"{spec.resource_type} {spec.resource_name!r}"
     try:
-        personalize = _personalize_client(spec, clients)
+        personalize = _personalize_client(spec, clients, workspace)
     except NoCredentialsError as exc:
         return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {exc}.")
     except BotoCoreError as exc:
@@ -217,7 +231,8 @@ def _campaign_recipe(personalize: Any, campaign: dict[str, Any]) -> tuple[str | 
 def _from_client_error(spec: ModelSpec, label: str, exc: ClientError) -> ModelCheck:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
-    detail = error.get("Message") or str(exc)
+    # The service's message is a sentence of its own; in parentheses it loses its full stop.
+    detail = (error.get("Message") or str(exc)).strip().rstrip(".")
     if code == "ResourceNotFoundException":
         return _result(
             spec, NOT_FOUND,
@@ -267,9 +282,10 @@ def _region_mismatch(spec: ModelSpec, personalize: Any) -> str | None:
     return None
 
 
-def _personalize_client(spec: ModelSpec, clients: Any) -> Any:
+def _personalize_client(spec: ModelSpec, clients: Any,
+                        workspace: str | os.PathLike[str] | None = None) -> Any:
     if clients is None:
-        clients = _default_clients(spec.arn)
+        clients = _default_clients(spec.arn, workspace)
     elif callable(clients) and not hasattr(clients, "meta"):
         clients = clients(spec.arn)
     return getattr(clients, "personalize", clients)

@@ -23,9 +23,17 @@ from videorecs_widgets.model_spec import (
     MODEL_TYPES,
     REQUIRED_FIELDS,
     ModelSpec,
+    name_key,
     spec_problems,
 )
-from videorecs_widgets.yaml_loader import Mapping, Scalar, Sequence, load, render_scalar
+from videorecs_widgets.yaml_loader import (
+    Mapping,
+    Scalar,
+    Sequence,
+    load,
+    number_form,
+    render_scalar,
+)
 
 DEFAULT_HEADER = """\
 # Models the Video Recommendations panels offer. Edit by hand, from a notebook
@@ -44,6 +52,7 @@ DEFAULT_HEADER = """\
 """
 
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_LINE_END = re.compile(r"\r\n|\n|\r")
 _TYPE_INDEX = {t: i for i, t in enumerate(MODEL_TYPES)}
 
 
@@ -59,8 +68,15 @@ class ParsedFile:
 
     specs: list[ModelSpec] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
-    header: str | None = None
+    header: str | None = None  # with "\n" line ends, whatever the file's
     warnings: list[str] = field(default_factory=list)
+    newline: str = "\n"  # the file's line ending, which a save keeps ("\r\n" on Windows)
+
+
+def newline_style(text: str) -> str:
+    """The line ending ``text`` uses (its first one): ``"\n"``, ``"\r\n"`` or ``"\r"``."""
+    match = _LINE_END.search(text)
+    return match.group() if match else "\n"
 
 
 def split_header(text: str) -> str | None:
@@ -69,7 +85,7 @@ def split_header(text: str) -> str | None:
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         if stripped.startswith("#") or (not stripped and header):
-            header.append(line if line.endswith("\n") else line + "\n")
+            header.append(line.rstrip("\r\n") + "\n")  # render() writes the file's line ends
         elif not stripped:
             continue
         else:
@@ -83,7 +99,7 @@ def split_header(text: str) -> str | None:
 def parse(text: str, source: str) -> ParsedFile:
     """Validate registry text and return its models; raise one error listing every problem."""
     problems: list[str] = []
-    parsed = ParsedFile(header=split_header(text))
+    parsed = ParsedFile(header=split_header(text), newline=newline_style(text))
     root = load(text, source)
     if root is None:
         return parsed
@@ -106,18 +122,26 @@ def parse(text: str, source: str) -> ParsedFile:
             f"Registry {source}, line {models_line}: 'models' must be a list of models "
             "(lines starting with '- name: ...')"])
 
-    first_seen: dict[str, int] = {}
+    first_seen: dict[str, tuple[str, int]] = {}  # name_key -> (name, line)
     for item in models.items:
         spec = _parse_model(item, source, problems)
         if spec is None:
             continue
-        if spec.name in first_seen:
-            problems.append(
-                f"Registry {source}, line {item.line}: name {spec.name!r} is used again (first "
-                f"at line {first_seen[spec.name]}); names must be unique"
-            )
+        if (seen := first_seen.get(name_key(spec.name))) is not None:
+            earlier, line = seen
+            if earlier == spec.name:
+                problems.append(
+                    f"Registry {source}, line {item.line}: name {spec.name!r} is used again "
+                    f"(first at line {line}); names must be unique"
+                )
+            else:
+                problems.append(
+                    f"Registry {source}, line {item.line}: name {spec.name!r} is the same as "
+                    f"model {earlier!r} (line {line}) but for letter case or Unicode form; "
+                    "names must be unique"
+                )
             continue
-        first_seen[spec.name] = item.line
+        first_seen[name_key(spec.name)] = (spec.name, item.line)
         parsed.specs.append(spec)
         parsed.lines[spec.name] = item.line
     if problems:
@@ -203,6 +227,11 @@ def _parse_model(item: object, source: str, problems: list[str]) -> ModelSpec | 
 
 def _sort_order_problem(node: Scalar) -> str | None:
     """Why a sort_order scalar is refused for a YAML reason, or ``None``."""
+    if node.tag == "int" and number_form(node.text) == "octal":
+        # Nobody writes sort orders in octal: 010 is a ten with a leading zero.
+        meant = int(node.text.replace("_", ""), 10)
+        return (f"sort_order {node.text} reads as {node.reading()}; write {meant}, without the "
+                f"leading zero (or {node.value}, if that was meant)")
     if node.tag == "int" and not _DECIMAL_INT.fullmatch(node.text):
         return (f"sort_order {node.text} reads as {node.reading()}; write it as a plain "
                 f"decimal number ({node.value})")
@@ -227,8 +256,9 @@ def _error(source: str, problems: list[str]) -> RegistryValidationError:
     return error
 
 
-def render(specs: list[ModelSpec], header: str | None, source: str) -> str:
-    """The file text for ``specs`` (written in the stable order) under ``header``.
+def render(specs: list[ModelSpec], header: str | None, source: str, newline: str = "\n") -> str:
+    """The file text for ``specs`` (written in the stable order) under ``header``, every line
+    ended with ``newline`` (keep the file's own, see :func:`newline_style`).
 
     Reads the text back before returning it, so a rendering bug cannot reach the disk.
     """
@@ -252,4 +282,6 @@ def render(specs: list[ModelSpec], header: str | None, source: str) -> str:
             f"Registry {source}: the text written for the models did not read back the same; "
             "nothing was saved (please report this)."
         )
-    return text
+    # Values never hold a raw line break (render_scalar escapes them in double quotes), so
+    # every "\n" here ends a line.
+    return text if newline == "\n" else text.replace("\n", newline)

@@ -6,7 +6,8 @@ the node tree itself so it can refuse what PyYAML would accept silently:
 - tags other than the plain ones (``!!python/object:...``, ``!!binary``, custom ``!tags``);
 - anchors and aliases (pointless in a registry and the way to a "billion laughs" file);
 - duplicate keys in a mapping (PyYAML keeps the last one without a word);
-- more than one document.
+- more than one document;
+- lists and mappings nested more than :data:`MAX_DEPTH` levels deep.
 
 Every value comes back as a :class:`Scalar`, :class:`Mapping` or :class:`Sequence` that keeps its
 line number and, for scalars, the original text and whether it was quoted, so callers can say
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Union
 
 import yaml
 import yaml.constructor
 import yaml.nodes
+import yaml.reader
 import yaml.resolver
 
 from videorecs_widgets.errors import RegistryValidationError
@@ -38,6 +41,10 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _ALLOWED_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
 
 Node = Union["Scalar", "Mapping", "Sequence"]
+
+#: How deeply lists and mappings may nest: far above what a hand-edited file needs (the
+#: registry uses 3 levels), far below what the recursive composer and walk can take.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -106,25 +113,12 @@ def load(text: str, source: str) -> Node | None:
     errors, more than one document, disallowed tags, aliases and duplicate keys.
     """
     try:
-        # compose() would turn an alias into a second reference to the anchored node and lose
-        # the alias's own line, so look for aliases in the event stream first.
-        for event in yaml.parse(text, Loader=_SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise RegistryValidationError(
-                    f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
-                    f"(*{event.anchor}); write the value out instead, the registry does not "
-                    "support anchors and aliases."
-                )
+        _check_events(text, source)
         root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "not valid YAML"
-        if "expected a single document" in str(exc.context or ""):
-            problem = "holds more than one YAML document (a second '---'); keep one"
-        raise RegistryValidationError(
-            f"Registry {source}{where}: could not read it as YAML: {problem}."
-        ) from None
+        raise _syntax_error(exc, text, source) from None
+    except yaml.reader.ReaderError as exc:
+        raise _forbidden_character(exc, text, source) from None
     except yaml.YAMLError as exc:
         raise RegistryValidationError(
             f"Registry {source}: could not read it as YAML: {exc}."
@@ -132,6 +126,103 @@ def load(text: str, source: str) -> Node | None:
     if root is None:
         return None
     return _Walker(source).walk(root)
+
+
+def _check_events(text: str, source: str) -> None:
+    """Refuse, from the event stream, what the node tree would hide or could not hold.
+
+    compose() would turn an alias into a second reference to the anchored node and lose the
+    alias's own line (and drops anchors no alias uses); and composing and walking are
+    recursive, so a file nested thousands of levels deep would end in a RecursionError instead
+    of a sentence naming its line.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise RegistryValidationError(
+                f"Registry {source}, line {event.start_mark.line + 1}: uses an alias "
+                f"(*{event.anchor}); write the value out instead, the registry does not "
+                "support anchors and aliases."
+            )
+        # An anchor no alias uses does nothing, but the file would hold a feature it does not
+        # support; refused where it is written, so the fix is obvious.
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise RegistryValidationError(
+                f"Registry {source}, line {event.start_mark.line + 1}: sets an anchor "
+                f"(&{event.anchor}); remove it, the registry does not support anchors and "
+                "aliases."
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(source, event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> RegistryValidationError:
+    """PyYAML's (or libyaml's) syntax error as a sentence for people editing the file."""
+    problem = exc.problem or exc.context or "not valid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return RegistryValidationError(f"Registry {source}: could not read it as YAML: {problem}.")
+    where = f", line {mark.line + 1}"
+    found = text[mark.index] if 0 <= mark.index < len(text) else ""
+    start = exc.context_mark
+    if "expected a single document" in str(exc.context or ""):
+        problem = "holds more than one YAML document (a second '---'); keep one"
+    elif "maximum nesting depth" in problem:
+        # libyaml's own limit (1000), met while it looks ahead of the events load() checks
+        return _too_deep(source, mark.line + 1)
+    elif found == "\t":
+        where += f", column {mark.column + 1}"
+        problem = ("found a tab; YAML indents (and separates a '-' from its value) with "
+                   "spaces, never tabs")
+    elif "cannot start any token" in problem and found:
+        where += f", column {mark.column + 1}"
+        value = text[mark.index:].split("\n", 1)[0].split(" #", 1)[0].strip()
+        problem = (f"found the character {found!r}, which cannot start a plain YAML value; "
+                   f"quote the value ({value!r})")
+    elif exc.context and start is not None and start.line != mark.line:
+        # Where the construct began, usually where the mistake is: an unclosed quote is only
+        # noticed at the end of the file.
+        problem = (f"{problem}, {exc.context} that starts at line {start.line + 1}, column "
+                   f"{start.column + 1}")
+        if "quoted scalar" in exc.context:
+            problem += "; check that its quote is closed"
+    return RegistryValidationError(
+        f"Registry {source}{where}: could not read it as YAML: {problem}."
+    )
+
+
+def _forbidden_character(exc: yaml.reader.ReaderError, text: str,
+                         source: str) -> RegistryValidationError:
+    """A character YAML does not allow anywhere in a file (NUL, ESC, ...), with line and column.
+
+    The reader's own position counts characters in PyYAML but bytes in libyaml, so the
+    character is looked up in the text instead: the reader stops at its first occurrence.
+    """
+    character = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    index = text.find(character)
+    if index < 0:
+        return RegistryValidationError(
+            f"Registry {source}: holds the character {character!r}, which a YAML file cannot "
+            "contain; remove it."
+        )
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    kind = "control character" if unicodedata.category(character) == "Cc" else "character"
+    return RegistryValidationError(
+        f"Registry {source}, line {line}, column {column}: holds the {kind} {character!r}, "
+        "which a YAML file cannot contain; remove it."
+    )
+
+
+def _too_deep(source: str, line: int) -> RegistryValidationError:
+    return RegistryValidationError(
+        f"Registry {source}, line {line}: lists and mappings are nested more than {MAX_DEPTH} "
+        "levels deep; a registry needs 3 (models, a model, its fields)."
+    )
 
 
 class _Walker:
@@ -207,8 +298,8 @@ def _short(tag: str) -> str:
 # Strings a YAML 1.2 (core schema) reader would take for numbers, booleans or null even though
 # PyYAML (YAML 1.1) reads them as text: quoted too, so the file means the same to every reader.
 _YAML12_NON_TEXT = re.compile(
-    r"""[-+]?(?:\d+|0o[0-7]+|0x[0-9a-fA-F]+)
-      | [-+]?(?:\.\d+|\d+(?:\.\d*)?)(?:[eE][-+]?\d+)?
+    r"""[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)
+      | [-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
       | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
       | true|True|TRUE|false|False|FALSE|null|Null|NULL|~
       | y|Y|n|N  # booleans in the YAML 1.1 spec, though PyYAML reads them as text

@@ -91,7 +91,7 @@ def test_missing_and_forbidden_models_are_told_apart_by_error_code(aws_clients):
     assert missing.status == NOT_FOUND
     assert missing.message == (
         f"The campaign 'gone' of model 'Gone' does not exist in region 'eu-west-1' (Resource "
-        f"Arn {gone.arn} does not exist.). Create it first, or fix the ARN in the registry.")
+        f"Arn {gone.arn} does not exist). Create it first, or fix the ARN in the registry.")
     assert denied.status == ACCESS_DENIED
     assert "personalize:DescribeRecommender" in denied.message
 

@@ -510,6 +510,7 @@ def test_personalize_clients__lock_file_cannot_be_opened(tmp_path):
 
 
 def test_create_dataset_group__workspace_unwritable_after_clients_made(tmp_path):
+    (tmp_path / "ws").mkdir()  # an existing workspace: making the clients takes its .lock
     p = personalize_clients("local", workspace=tmp_path / "ws").personalize
     (tmp_path / "ws" / ".lock").unlink()
     (tmp_path / "ws" / ".lock").mkdir()
@@ -518,6 +519,14 @@ def test_create_dataset_group__workspace_unwritable_after_clients_made(tmp_path)
     assert str(excinfo.value) == _unusable(
         tmp_path / "ws", f"Is a directory ({str(tmp_path / 'ws' / '.lock')!r})")
     assert not (tmp_path / "ws" / "state.json").exists()
+
+
+def test_personalize_clients__missing_workspace_is_made_by_the_first_write(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    assert p.list_dataset_groups()["datasetGroups"] == []
+    assert not (tmp_path / "ws").exists()  # reading leaves no folder behind
+    p.create_dataset_group(name="g")
+    assert sorted(f.name for f in (tmp_path / "ws").iterdir()) == [".lock", "state.json"]
 
 
 def test_create_dataset_group__workspace_from_environment(tmp_path, monkeypatch):
