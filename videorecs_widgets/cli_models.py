@@ -190,9 +190,12 @@ def _refuse_unless_fits(args: argparse.Namespace, registry: Any, spec: Any, verb
     if reason is None:
         return
     if check.status == ACCESS_DENIED:  # no credentials, or not allowed to describe it
-        reason += (" Set up AWS credentials that may describe it (environment, profile or "
-                   f"instance role), or pass --no-check to {verb} it without asking the service.")
-    raise RegistryValidationError(f"Cannot {verb} model {spec.name!r} in {registry.path}: "
+        if "credentials" not in reason:  # a missing-credentials message already says how
+            reason += (" Set up AWS credentials that may describe it (environment, profile or "
+                       "instance role).")
+        reason += f" Or pass --no-check to {verb} it without asking the service."
+    where = "to" if verb == "add" else "in"  # as the registry words it
+    raise RegistryValidationError(f"Cannot {verb} model {spec.name!r} {where} {registry.path}: "
                                   f"{reason}")
 
 

@@ -142,9 +142,9 @@ def check_model(spec: ModelSpec, clients: Any = None, *,
     try:
         personalize = _personalize_client(spec, clients, workspace)
     except NoCredentialsError as exc:
-        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {exc}.")
+        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {_sentence(exc)}")
     except BotoCoreError as exc:
-        return _result(spec, ERROR, f"Could not make a client for {label}: {exc}.")
+        return _result(spec, ERROR, f"Could not make a client for {label}: {_sentence(exc)}")
 
     if mismatch := _region_mismatch(spec, personalize):
         return _result(spec, REGION_MISMATCH, mismatch)
@@ -160,9 +160,9 @@ def check_model(spec: ModelSpec, clients: Any = None, *,
     except ClientError as exc:
         return _from_client_error(spec, label, exc)
     except NoCredentialsError as exc:
-        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {exc}.")
+        return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {_sentence(exc)}")
     except BotoCoreError as exc:
-        return _result(spec, ERROR, f"Could not ask about {label}: {exc}.")
+        return _result(spec, ERROR, f"Could not ask about {label}: {_sentence(exc)}")
 
     service_status = resource.get("status")
     failure = resource.get("failureReason")
@@ -247,6 +247,12 @@ def _from_client_error(spec: ModelSpec, label: str, exc: ClientError) -> ModelCh
     return _result(
         spec, ERROR, f"Asking about the {label} of model {spec.name!r} failed ({code}: {detail})."
     )
+
+
+def _sentence(text: object) -> str:
+    """``text`` ending in one full stop (botocore's messages end with or without one)."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _result(spec: ModelSpec, status: str, message: str) -> ModelCheck:

@@ -287,3 +287,14 @@ def test_without_a_workspace_the_check_asks_the_registrys_own(lab_campaigns, tmp
     editor._save.click()
     assert editor.status.startswith("Added model 'Similar Items' to "), editor.status
     assert [s.name for s in on_disk(registry)] == ["Similar Items"]
+
+
+def test_a_local_arn_with_no_workspace_is_refused_saying_so_and_creates_none(lab_campaigns,
+                                                                             tmp_path):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    editor = RegistryEditor(registry)  # the registry's workspace, .videorecs/ beside it: absent
+    editor.fill(name="Recs", arn=lab_campaigns.campaigns["recs"], sort_order="1")
+    editor._save.click()
+    assert "there is no embedded-engine workspace at" in editor.field_errors["arn"]
+    assert not (tmp_path / ".videorecs").exists()
+    assert registry.names == [] and not registry.path.exists()

@@ -68,13 +68,6 @@ SAVE_ADVICE = ("Press Reload to load the file's version (the form keeps what you
 REMOVE_ADVICE = "Press Reload to load the file's version, then remove the model again."
 
 
-def _default_clients(workspace: Any) -> Callable[[str], Any]:
-    # Imported here so that building an editor does not start an engine.
-    from videorecs_widgets.clients import clients_for_arn
-
-    return lambda arn: clients_for_arn(arn, workspace=workspace)
-
-
 class RegistryEditor:
     """Add, edit and remove the models of ``registry``; every change is saved through it.
 
@@ -96,8 +89,8 @@ class RegistryEditor:
         check: bool = True,
     ) -> None:
         self.registry = registry
-        self._clients = clients if clients is not None else _default_clients(
-            registry.workspace if workspace is None else workspace)
+        self._clients = clients  # None: chosen by each ARN, in self._workspace when local
+        self._workspace = registry.workspace if workspace is None else workspace
         self._errors: dict[str, str] = {}
         self._last_check: ModelCheck | None = None
         self._loaded: dict[str, str] = {}  # the form as last loaded, to tell typed edits apart
@@ -349,7 +342,7 @@ class RegistryEditor:
         self._last_check = None
         if self.check_types:
             with self.status_line.working(f"Asking the service about {spec.arn!r}…"):
-                self._last_check = check_model(spec, self._clients)
+                self._last_check = check_model(spec, self._clients, workspace=self._workspace)
             reason = refusal(self._last_check)
             if reason:
                 return self._refuse({self._check_field(self._last_check): reason})
