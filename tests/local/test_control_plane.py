@@ -13,9 +13,9 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from videorecs_widgets.clients import personalize_clients, wait_until_active
-from videorecs_widgets.errors import EngineError, InvalidParameterError, ResourceFailedError
+from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError
 from videorecs_widgets.local.backend import backend_for
-from videorecs_widgets.local.store import resolve_workspace
+from videorecs_widgets.local.store import atomic_write_bytes, resolve_workspace
 
 ARN = "arn:aws:personalize:local:000000000000:"
 RECIPE = "arn:aws:personalize:::recipe/"
@@ -471,12 +471,100 @@ def test_describe_campaign__left_in_progress_by_ended_process(tmp_path):
         "finished; delete it and create it again.")
 
 
+def _unreadable(workspace, problem: str) -> str:
+    return (f"The engine state {str(workspace / 'state.json')!r} cannot be read: {problem}. The "
+            "engine leaves the file as it is; move it away to start an empty workspace (its "
+            "resources are then forgotten), or repair it.")
+
+
+def _workspace_with_groups(tmp_path, count: int = 5):
+    """A workspace whose state.json holds ``count`` dataset groups (made by the engine)."""
+    workspace = tmp_path / "ws"
+    p = personalize_clients("local", workspace=workspace).personalize
+    for n in range(count):
+        p.create_dataset_group(name=f"g{n}")
+    return workspace, json.loads((workspace / "state.json").read_text())
+
+
+def _replace_state(workspace, state) -> None:
+    """Another writer's state.json (renamed into place, so the engine sees a new file)."""
+    atomic_write_bytes(workspace / "state.json", json.dumps(state).encode())
+
+
+def _refused_every_time(workspace, problem: str) -> None:
+    before = (workspace / "state.json").read_bytes()
+    p = personalize_clients("local", workspace=workspace).personalize
+    calls = [p.list_campaigns, p.list_dataset_groups, lambda: p.create_dataset_group(name="x")]
+    for call in calls + calls:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert _error(excinfo) == ("StateFileException", _unreadable(workspace, problem))
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert (workspace / "state.json").read_bytes() == before
+
+
+def test_list_campaigns__state_file_of_another_version(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["version"] = 2
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        "it has version 2, and this library reads version 1")
+
+
+def test_list_campaigns__state_entry_with_unknown_field(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["resources"]["dataset-group"][ARN + "dataset-group/g3"]["colour"] = "blue"
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        f"the dataset-group '{ARN}dataset-group/g3' has the unknown field(s) "
+                        "colour")
+
+
+def test_list_campaigns__state_entry_without_name(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    del state["resources"]["dataset-group"][ARN + "dataset-group/g1"]["name"]
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        f"the dataset-group '{ARN}dataset-group/g1' cannot be read "
+                        "(DatasetGroup.__init__() missing 1 required positional argument: "
+                        "'name')")
+
+
+def test_list_campaigns__state_of_unknown_kind(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["resources"]["recommender"] = {}
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        "it has resources of the unknown kind 'recommender' (known: campaign, "
+                        "dataset, dataset-group, dataset-import-job, filter, schema, solution, "
+                        "solution-version)")
+
+
 def test_describe_dataset_group__damaged_state_file(tmp_path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "state.json").write_text("{half a file")
-    with pytest.raises(EngineError, match="is not valid JSON"):
-        personalize_clients("local", workspace=workspace).personalize.list_dataset_groups()
+    p = personalize_clients("local", workspace=workspace).personalize
+    for _ in range(2):
+        with pytest.raises(ClientError) as excinfo:
+            p.list_dataset_groups()
+        code, message = _error(excinfo)
+        assert code == "StateFileException"
+        assert message.startswith(f"The engine state {str(workspace / 'state.json')!r} cannot "
+                                  "be read: it is not valid JSON (")
+    assert (workspace / "state.json").read_text() == "{half a file"
+
+
+def test_create_dataset_group__state_file_repaired(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path, 3)
+    good = (workspace / "state.json").read_text()
+    _replace_state(workspace, dict(state, version=2))
+    p = personalize_clients("local", workspace=workspace).personalize
+    with pytest.raises(ClientError):
+        p.create_dataset_group(name="x")
+    atomic_write_bytes(workspace / "state.json", good.encode())
+    p.create_dataset_group(name="x")
+    assert [g["name"] for g in p.list_dataset_groups()["datasetGroups"]] == ["g0", "g1", "g2", "x"]
 
 
 def _unusable(path, why: str) -> str:

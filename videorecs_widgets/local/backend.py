@@ -129,19 +129,48 @@ class PersonalizeBackend(RuntimeOperations):
     def _sync(self) -> None:
         if not self.store.changed_on_disk():
             return
-        state = self.store.load()
-        if state.get("version", STATE_VERSION) != STATE_VERSION:
-            raise EngineError(
-                f"The engine state in {str(self.store.state_path)!r} has version "
-                f"{state.get('version')!r}; this library reads version {STATE_VERSION}."
-            )
-        resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
-        for kind, entries in state.get("resources", {}).items():
-            cls = KINDS[kind]
-            for arn, values in entries.items():
-                resources[kind][arn] = cls(**values)
-        self._resources = resources
+        # The store counts the file as read only once _build has accepted it, so a state this
+        # library cannot use is refused on every call and never saved over.
+        self._resources = self.store.load(self._build)
         self._fail_orphans()
+
+    def _build(self, state: Any) -> dict[str, dict[str, Resource]]:
+        """The resources of a stored state; StateFileException saying what does not fit."""
+        unreadable = self.store.unreadable
+        if not isinstance(state, dict):
+            raise unreadable(f"it holds a JSON {type(state).__name__}, not an object")
+        if state.get("version", STATE_VERSION) != STATE_VERSION:
+            raise unreadable(
+                f"it has version {state.get('version')!r}, and this library reads version "
+                f"{STATE_VERSION}"
+            )
+        stored = state.get("resources", {})
+        if not isinstance(stored, dict):
+            raise unreadable('its "resources" is not an object')
+        resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
+        for kind, entries in stored.items():
+            cls = KINDS.get(kind)
+            if cls is None:
+                raise unreadable(
+                    f"it has resources of the unknown kind {kind!r} (known: "
+                    f"{', '.join(sorted(KINDS))})"
+                )
+            if not isinstance(entries, dict):
+                raise unreadable(f"its {kind!r} resources are not an object")
+            known = {f.name for f in dataclasses.fields(cls)}
+            for arn, values in entries.items():
+                if not isinstance(values, dict):
+                    raise unreadable(f"the {kind} {arn!r} is not an object")
+                unknown = sorted(set(values) - known)
+                if unknown:
+                    raise unreadable(
+                        f"the {kind} {arn!r} has the unknown field(s) {', '.join(unknown)}"
+                    )
+                try:
+                    resources[kind][arn] = cls(**values)
+                except TypeError as exc:  # a required field missing
+                    raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+        return resources
 
     def _fail_orphans(self) -> bool:
         """Mark as failed what a process that has ended left in progress."""
