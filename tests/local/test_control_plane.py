@@ -125,6 +125,56 @@ def test_list_dataset_groups__pages(p):
                                "The next token 'garbage' is not valid.")
 
 
+def test_list_filters__deleting_while_paging_skips_nothing(p):
+    _, group, _ = _group_with_dataset(p)
+    for n in range(6):
+        p.create_filter(name=f"f{n}", datasetGroupArn=group,
+                        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')
+    seen, token = [], None
+    while True:
+        page = p.list_filters(datasetGroupArn=group, maxResults=2,
+                              **({"nextToken": token} if token else {}))
+        for summary in page["Filters"]:
+            seen.append(summary["name"])
+            p.delete_filter(filterArn=summary["filterArn"])
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert seen == ["f0", "f1", "f2", "f3", "f4", "f5"]
+    assert p.list_filters(datasetGroupArn=group)["Filters"] == []
+
+
+def test_list_dataset_groups__created_while_paging_listed_once(p):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+    first = p.list_dataset_groups(maxResults=2)
+    p.create_dataset_group(name="d")
+    second = p.list_dataset_groups(maxResults=2, nextToken=first["nextToken"])
+    assert [g["name"] for g in first["datasetGroups"] + second["datasetGroups"]] == [
+        "a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("token", ["2", "0", "vrw1.e30.0000000000000000"])
+def test_list_dataset_groups__foreign_token(p, token):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+    with pytest.raises(ClientError) as excinfo:
+        p.list_dataset_groups(nextToken=token)
+    assert _error(excinfo) == ("InvalidNextTokenException",
+                               f"The next token {token!r} is not valid.")
+
+
+def test_list_schemas__token_of_another_listing(p):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+        p.create_schema(name=name, schema=SCHEMA)
+    token = p.list_dataset_groups(maxResults=1)["nextToken"]
+    with pytest.raises(ClientError) as excinfo:
+        p.list_schemas(nextToken=token)
+    assert _error(excinfo) == ("InvalidNextTokenException",
+                               f"The next token {token!r} is not valid.")
+
+
 def test_delete_dataset_group__in_use_by_dataset(p):
     schema, group, dataset = _group_with_dataset(p)
     with pytest.raises(ClientError) as excinfo:

@@ -46,9 +46,9 @@ import pandas as pd
 
 from videorecs_widgets.errors import EngineError
 from videorecs_widgets.local import filters as filter_lang
+from videorecs_widgets.local import paging
 from videorecs_widgets.local.exceptions import (
     InvalidInputException,
-    InvalidNextTokenException,
     LimitExceededException,
     ModelFileException,
     ResourceAlreadyExistsException,
@@ -268,28 +268,12 @@ class PersonalizeBackend(RuntimeOperations):
         for thread in list(self._threads):
             thread.join(timeout)
 
-    @staticmethod
-    def _page(items: list[dict], key: str, next_token: str | None,
-              max_results: int | None) -> dict[str, Any]:
-        start = 0
-        if next_token:
-            if not next_token.isdigit() or int(next_token) > len(items):
-                raise InvalidNextTokenException(f"The next token {next_token!r} is not valid.")
-            start = int(next_token)
-        size = max_results or 100
-        out: dict[str, Any] = {key: items[start:start + size]}
-        if start + size < len(items):
-            out["next_token"] = str(start + size)
-        return out
-
     def _list(self, kind: str, key: str, next_token: str | None, max_results: int | None,
               where: Callable[[Any], bool] = lambda r: True) -> dict[str, Any]:
         with self._reading():
-            resources = sorted(
-                (r for r in self._resources[kind].values() if where(r)), key=lambda r: r.created
-            )
-            items = [r.to_dict(full=False) for r in resources]
-        return self._page(items, key, next_token, max_results)
+            items = [([r.created, r.arn], r.to_dict(full=False))
+                     for r in self._resources[kind].values() if where(r)]
+        return paging.page(items, key, next_token, max_results)
 
     # ---- dataset groups ----------------------------------------------------------------
 
@@ -840,8 +824,8 @@ class PersonalizeBackend(RuntimeOperations):
                      ) -> dict[str, Any]:
         from videorecs_widgets.local.recipes import RECIPES
 
-        items = [] if domain else [self._recipe_dict(RECIPES[a], False) for a in sorted(RECIPES)]
-        return self._page(items, "recipes", next_token, max_results)
+        items = [] if domain else [([a], self._recipe_dict(RECIPES[a], False)) for a in RECIPES]
+        return paging.page(items, "recipes", next_token, max_results)
 
     def describe_recipe(self, recipe_arn: str) -> dict[str, Any]:
         from videorecs_widgets.local.recipes import RECIPES
