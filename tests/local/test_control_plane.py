@@ -470,6 +470,123 @@ def test_create_campaign__duplicate_name(p, tmp_path):
                                f"Resource Arn {first} already exists.")
 
 
+# -- deletes the service refuses ----------------------------------------------------------------
+
+NOW = 1_700_000_000.0
+
+
+def _entry(arn: str, name: str, status: str = "ACTIVE", **fields) -> dict:
+    return {"name": name, "arn": arn, "created": NOW, "updated": NOW, "status": status,
+            **fields}
+
+
+def _state_workspace(tmp_path, resources: dict) -> object:
+    """A personalize client on a workspace holding ``resources`` (kind -> list of entries)."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    state = {"version": 1, "resources": {
+        kind: {e["arn"]: e for e in entries} for kind, entries in resources.items()}}
+    (workspace / "state.json").write_text(json.dumps(state))
+    return personalize_clients("local", workspace=workspace).personalize
+
+
+def _training_group(status: str) -> dict:
+    group, solution = ARN + "dataset-group/g", ARN + "solution/s"
+    return {
+        "dataset-group": [_entry(group, "g")],
+        "schema": [_entry(ARN + "schema/sc", "sc", schema=SCHEMA)],
+        "dataset": [_entry(ARN + "dataset/g/INTERACTIONS", "d", dataset_group_arn=group,
+                           dataset_type="INTERACTIONS", schema_arn=ARN + "schema/sc")],
+        "solution": [_entry(solution, "s", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=group)],
+        # worker_pid is this process: the version is really still training.
+        "solution-version": [_entry(solution + "/0000abcd", "0000abcd", status,
+                                    worker_pid=os.getpid(), solution_arn=solution)],
+    }
+
+
+@pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
+def test_delete_dataset__solution_version_training(tmp_path, status):
+    p = _state_workspace(tmp_path, _training_group(status))
+    dataset = ARN + "dataset/g/INTERACTIONS"
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use by the solution version {ARN}solution/s/0000abcd, "
+        f"which is {status}; delete the dataset once it has finished.")
+    assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
+def test_delete_campaign__while_creating(tmp_path, status):
+    campaign = ARN + "campaign/c"
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", status, worker_pid=os.getpid(),
+        solution_version_arn=ARN + "solution/s/0000abcd")]})
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_campaign(campaignArn=campaign)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is {status}; delete it once it is "
+        "ACTIVE or CREATE FAILED.")
+    assert p.describe_campaign(campaignArn=campaign)["campaign"]["status"] == status
+
+
+def test_delete_dataset__filters_first(p):
+    _, group, dataset = _group_with_dataset(p)
+    arn = p.create_filter(name="f", datasetGroupArn=group,
+                          filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")',
+                          )["filterArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use: delete all filters of the dataset group before "
+        f"deleting any dataset ({arn}).")
+    p.delete_filter(filterArn=arn)
+    p.delete_dataset(datasetArn=dataset)
+
+
+def test_delete_dataset__campaign_active(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=arns["dataset"])
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {arns['dataset']} is in use by the campaign {campaign} (ACTIVE); delete "
+        "the campaign first.")
+
+
+def test_delete_dataset__its_import_jobs_go_with_it(p, tmp_path):
+    schema, group, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().to_csv(path, index=False)
+    job = wait_until_active(p, _import(p, dataset, str(path)))["datasetImportJobArn"]
+    p.delete_dataset(datasetArn=dataset)
+    assert p.list_dataset_import_jobs()["datasetImportJobs"] == []
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_dataset_import_job(datasetImportJobArn=job)
+    assert _error(excinfo)[0] == "ResourceNotFoundException"
+    # The same ARN again: a new, empty dataset, and the job's name is free for its import.
+    again = p.create_dataset(name="again", schemaArn=schema, datasetGroupArn=group,
+                             datasetType="INTERACTIONS")["datasetArn"]
+    assert again == dataset
+    assert p.list_dataset_import_jobs(datasetArn=again)["datasetImportJobs"] == []
+    assert wait_until_active(p, _import(p, again, str(path)))["datasetArn"] == again
+
+
+def test_delete_dataset_group__filters_go_with_it(p):
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    p.create_filter(name="f", datasetGroupArn=group,
+                    filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')
+    p.delete_dataset_group(datasetGroupArn=group)
+    assert p.list_filters()["Filters"] == []
+    assert p.list_dataset_groups()["datasetGroups"] == []
+
+
 # -- recipes ------------------------------------------------------------------------------------
 
 

@@ -301,15 +301,20 @@ class PersonalizeBackend(RuntimeOperations):
         return self._list("dataset-group", "dataset_groups", next_token, max_results)
 
     def delete_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
+        # DeleteDatasetGroup: its event trackers, solutions and datasets must be deleted first.
+        # Filters are not on that list (and must go before any dataset anyway): those left go
+        # with their group.
         with self._writing():
             self._get("dataset-group", dataset_group_arn)
-            for kind in ("dataset", "solution", "filter"):
+            for kind in ("dataset", "solution"):
                 users = self._children(kind, "dataset_group_arn", dataset_group_arn)
                 if users:
                     raise ResourceInUseException(
                         f"Resource Arn {dataset_group_arn} is in use: delete its {kind}s first "
                         f"({', '.join(sorted(u.arn for u in users))})."
                     )
+            for leftover in self._children("filter", "dataset_group_arn", dataset_group_arn):
+                del self._resources["filter"][leftover.arn]
             del self._resources["dataset-group"][dataset_group_arn]
         return {}
 
@@ -382,18 +387,53 @@ class PersonalizeBackend(RuntimeOperations):
 
     def delete_dataset(self, dataset_arn: str) -> dict[str, Any]:
         with self._writing():
-            self._get("dataset", dataset_arn)
-            busy = [j for j in self._children("dataset-import-job", "dataset_arn", dataset_arn)
-                    if j.status in IN_PROGRESS]
-            if busy:
-                raise ResourceInUseException(
-                    f"Resource Arn {dataset_arn} is in use by the import job {busy[0].arn}, "
-                    "which has not finished."
-                )
+            dataset = self._get("dataset", dataset_arn)
+            self._check_dataset_deletable(dataset)
+            # Deleting a dataset deletes all of its data ("Deleting a dataset to delete all of
+            # its data"); the API has no way to delete an import job, and one left behind would
+            # keep its name and pass for the import of a new dataset of the same ARN.
+            for job in self._children("dataset-import-job", "dataset_arn", dataset_arn):
+                del self._resources["dataset-import-job"][job.arn]
             del self._resources["dataset"][dataset_arn]
         with contextlib.suppress(FileNotFoundError):
             self.store.data_path(dataset_arn).unlink()
         return {}
+
+    def _check_dataset_deletable(self, dataset: Dataset) -> None:
+        """What the service requires before a dataset is deleted (DeleteDataset and the guide's
+        "Deleting a dataset"): no filter in the group, no import job or solution version in
+        progress, no campaign being created or ACTIVE."""
+        arn, group = dataset.arn, dataset.dataset_group_arn
+        busy = [j for j in self._children("dataset-import-job", "dataset_arn", arn)
+                if j.status in IN_PROGRESS]
+        if busy:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the import job {busy[0].arn}, which has not "
+                "finished."
+            )
+        filters = self._children("filter", "dataset_group_arn", group)
+        if filters:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use: delete all filters of the dataset group before "
+                f"deleting any dataset ({', '.join(sorted(f.arn for f in filters))})."
+            )
+        solutions = {s.arn for s in self._children("solution", "dataset_group_arn", group)}
+        versions = [v for v in self._resources["solution-version"].values()
+                    if v.solution_arn in solutions]
+        training = [v for v in versions if v.status in IN_PROGRESS]
+        if training:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the solution version {training[0].arn}, which "
+                f"is {training[0].status}; delete the dataset once it has finished."
+            )
+        serving = {v.arn for v in versions}
+        campaigns = [c for c in self._resources["campaign"].values()
+                     if c.solution_version_arn in serving and c.status != CREATE_FAILED]
+        if campaigns:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the campaign {campaigns[0].arn} "
+                f"({campaigns[0].status}); delete the campaign first."
+            )
 
     # ---- dataset import jobs ---------------------------------------------------------------
 
@@ -749,7 +789,12 @@ class PersonalizeBackend(RuntimeOperations):
 
     def delete_campaign(self, campaign_arn: str) -> dict[str, Any]:
         with self._writing():
-            self._get("campaign", campaign_arn)
+            campaign = self._get("campaign", campaign_arn)
+            if campaign.status in IN_PROGRESS:
+                raise ResourceInUseException(
+                    f"Resource Arn {campaign_arn} is in use: the campaign is {campaign.status}; "
+                    "delete it once it is ACTIVE or CREATE FAILED."
+                )
             del self._resources["campaign"][campaign_arn]
         return {}
 
