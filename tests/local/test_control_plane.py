@@ -587,6 +587,183 @@ def test_delete_dataset_group__filters_go_with_it(p):
     assert p.list_dataset_groups()["datasetGroups"] == []
 
 
+# -- campaign updates, settings and tags ----------------------------------------------------------
+
+
+def _retrained(p, tmp_path, arns: dict[str, str]) -> str:
+    """A second version of the popularity solution, trained after i39 became the favourite
+    (of everyone but u1, who is asked)."""
+    extra = pd.DataFrame([(f"u{u}", "i39", 1_700_000_000 + u) for u in range(2, 60)],
+                         columns=["USER_ID", "ITEM_ID", "TIMESTAMP"])
+    path = tmp_path / "more.csv"
+    extra.to_csv(path, index=False)
+    job = p.create_dataset_import_job(jobName="more", datasetArn=arns["dataset"],
+                                      dataSource={"dataLocation": str(path)},
+                                      importMode="INCREMENTAL")["datasetImportJobArn"]
+    wait_until_active(p, job)
+    version = p.create_solution_version(solutionArn=arns["solution"])["solutionVersionArn"]
+    wait_until_active(p, version)
+    return version
+
+
+def _top(runtime, campaign: str) -> str:
+    return runtime.get_recommendations(campaignArn=campaign, userId="u1")["itemList"][0]["itemId"]
+
+
+def test_update_campaign__deploys_retrained_version(clients, tmp_path, monkeypatch):
+    p, runtime = clients.personalize, clients.runtime
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"],
+                                 tags=[{"tagKey": "lab", "tagValue": "01"}])["campaignArn"]
+    wait_until_active(p, campaign)
+    before = _top(runtime, campaign)
+    retrained = _retrained(p, tmp_path, arns)
+    backend = backend_for(resolve_workspace(tmp_path / "ws"))
+    held = []  # the update's background work, run below once its pending state is checked
+    monkeypatch.setattr(backend, "_start", lambda work, arn: held.append((work, arn)))
+
+    assert p.update_campaign(campaignArn=campaign, solutionVersionArn=retrained,
+                             minProvisionedTPS=2)["campaignArn"] == campaign
+
+    pending = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert pending["status"] == "UPDATE PENDING"
+    assert pending["solutionVersionArn"] == arns["version"]  # still serving the old one
+    assert pending["latestCampaignUpdate"]["status"] == "CREATE PENDING"
+    assert pending["latestCampaignUpdate"]["solutionVersionArn"] == retrained
+    assert _top(runtime, campaign) == before
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, minProvisionedTPS=3)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is UPDATE PENDING; update it once it "
+        "is ACTIVE or CREATE FAILED.")
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_campaign(campaignArn=campaign)
+    assert _error(excinfo)[0] == "ResourceInUseException"
+
+    (work, arn), = held
+    work(arn)
+    done = wait_until_active(p, campaign)
+    assert done["solutionVersionArn"] == retrained and done["minProvisionedTPS"] == 2
+    assert done["latestCampaignUpdate"]["status"] == "ACTIVE"
+    assert before != "i39" and _top(runtime, campaign) == "i39"
+    assert p.list_tags_for_resource(resourceArn=campaign)["tags"] == [
+        {"tagKey": "lab", "tagValue": "01"}]
+
+
+def test_update_campaign__while_creating(tmp_path):
+    campaign = ARN + "campaign/c"
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", "CREATE IN_PROGRESS", worker_pid=os.getpid(),
+        solution_version_arn=ARN + "solution/s/0000abcd")]})
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is CREATE IN_PROGRESS; update it once "
+        "it is ACTIVE or CREATE FAILED.")
+
+
+def test_update_campaign__model_file_missing_keeps_serving(clients, tmp_path):
+    p, runtime = clients.personalize, clients.runtime
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    retrained = _retrained(p, tmp_path, arns)
+    store = backend_for(resolve_workspace(tmp_path / "ws")).store
+    store.model_path(retrained).unlink()
+    p.update_campaign(campaignArn=campaign, solutionVersionArn=retrained)
+    backend_for(resolve_workspace(tmp_path / "ws")).wait_for_background_work(60)
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE" and "failureReason" not in described
+    assert described["solutionVersionArn"] == arns["version"]
+    update = described["latestCampaignUpdate"]
+    assert update["status"] == "CREATE FAILED"
+    assert update["failureReason"].startswith(
+        f"The model file of solution version {retrained} is missing")
+    assert _top(runtime, campaign) != "i39"
+
+
+def test_update_campaign__left_in_progress_by_ended_process(tmp_path):
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    campaign = ARN + "campaign/c"
+    update = {"solution_version_arn": ARN + "solution/s/2", "min_provisioned_tps": 1,
+              "campaign_config": None, "status": "CREATE IN_PROGRESS", "failure_reason": None,
+              "created": NOW, "updated": NOW, "from_status": "ACTIVE", "from_reason": None}
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", "UPDATE IN_PROGRESS", worker_pid=ended.pid,
+        solution_version_arn=ARN + "solution/s/1", latest_update=update)]})
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE"
+    assert described["solutionVersionArn"] == ARN + "solution/s/1"
+    assert described["latestCampaignUpdate"]["status"] == "CREATE FAILED"
+    assert described["latestCampaignUpdate"]["failureReason"] == (
+        f"The process (pid {ended.pid}) that was updating this campaign ended before it "
+        "finished; update it again.")
+
+
+@pytest.mark.parametrize(("config", "what"), [
+    ({"itemExplorationConfig": {"explorationWeight": "0.9"}},
+     "campaignConfig.itemExplorationConfig (explorationWeight, explorationItemAgeCutOff)"),
+    ({"enableMetadataWithRecommendations": True},
+     "campaignConfig.enableMetadataWithRecommendations"),
+    ({"rankingInfluence": {"POPULARITY": 0.5}}, "campaignConfig.rankingInfluence"),
+])
+def test_create_campaign__setting_not_supported(p, tmp_path, config, what):
+    arns = _trained(p, tmp_path)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=arns["version"], campaignConfig=config)
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        f"{what} is not supported by the embedded engine: its models would answer exactly as "
+        "without it. Leave it out.")
+    assert p.list_campaigns()["campaigns"] == []
+
+
+def test_create_campaign__sync_with_latest_solution_version(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=arns["solution"] + "/$LATEST",
+                          campaignConfig={"syncWithLatestSolutionVersion": True})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "Automatic campaign updates (syncWithLatestSolutionVersion, with a solutionVersionArn "
+        "of the form SOLUTION_ARN/$LATEST) are not supported by the embedded engine: give the "
+        "ARN of an ACTIVE solution version, and call update_campaign with the new one after "
+        "training again.")
+
+
+def test_create_campaign__settings_that_change_nothing_accepted(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    config = {"enableMetadataWithRecommendations": False,
+              "syncWithLatestSolutionVersion": False}
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"],
+                                 campaignConfig=config)["campaignArn"]
+    assert wait_until_active(p, campaign)["campaignConfig"] == config
+
+
+def test_tag_resource__add_replace_remove(p):
+    group = p.create_dataset_group(name="g", tags=[{"tagKey": "lab", "tagValue": "01"},
+                                                   {"tagKey": "owner", "tagValue": "ana"}],
+                                   )["datasetGroupArn"]
+    p.tag_resource(resourceArn=group, tags=[{"tagKey": "owner", "tagValue": "ben"},
+                                            {"tagKey": "stage", "tagValue": "test"}])
+    p.untag_resource(resourceArn=group, tagKeys=["lab", "never-set"])
+    assert p.list_tags_for_resource(resourceArn=group)["tags"] == [
+        {"tagKey": "owner", "tagValue": "ben"}, {"tagKey": "stage", "tagValue": "test"}]
+    with pytest.raises(ClientError) as excinfo:
+        p.tag_resource(resourceArn=group, tags=[{"tagKey": f"k{n}", "tagValue": "v"}
+                                                for n in range(49)])
+    assert _error(excinfo) == (
+        "TooManyTagsException",
+        f"Resource Arn {group} would have 51 tags; a resource can have at most 50.")
+    with pytest.raises(ClientError) as excinfo:
+        p.list_tags_for_resource(resourceArn=ARN + "filter/nope")
+    assert _error(excinfo) == ("ResourceNotFoundException",
+                               f"Resource Arn {ARN}filter/nope does not exist.")
+
+
 # -- recipes ------------------------------------------------------------------------------------
 
 

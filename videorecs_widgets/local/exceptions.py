@@ -12,6 +12,7 @@ into ``botocore.exceptions.ClientError``, so callers see exactly what the servic
         ├── ResourceAlreadyExistsException
         ├── ResourceInUseException
         ├── ResourceNotFoundException  (404 on the runtime API, 400 on the control plane)
+        ├── TooManyTagsException
         ├── ModelFileException         local only: a trained model file is missing or damaged
         ├── StateFileException         local only: the workspace's state.json cannot be read
         └── InternalFailure            anything else that went wrong inside the engine (500)
@@ -74,6 +75,10 @@ class ResourceNotFoundException(PersonalizeServiceError):
     @classmethod
     def for_arn(cls, arn: str) -> ResourceNotFoundException:
         return cls(f"Resource Arn {arn} does not exist.")
+
+
+class TooManyTagsException(PersonalizeServiceError):
+    code = "TooManyTagsException"
 
 
 class ModelFileException(PersonalizeServiceError):
