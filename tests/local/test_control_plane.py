@@ -394,12 +394,50 @@ def test_create_solution__auto_training_accepted_not_performed(p):
     _, group, _ = _group_with_dataset(p)
     arn = p.create_solution(name="s", datasetGroupArn=group, performAutoTraining=True,
                             recipeArn=RECIPE + "aws-sims",
-                            solutionConfig={"algorithmHyperParameters": {"a_key": "1"}},
+                            solutionConfig={"algorithmHyperParameters": {"neighbours": "50"}},
                             )["solutionArn"]
     solution = p.describe_solution(solutionArn=arn)["solution"]
     assert solution["performAutoTraining"] is False
-    assert solution["solutionConfig"] == {"algorithmHyperParameters": {"a_key": "1"}}
+    assert solution["solutionConfig"] == {"algorithmHyperParameters": {"neighbours": "50"}}
     assert p.list_solution_versions(solutionArn=arn)["solutionVersions"] == []
+
+
+def test_create_solution__unknown_hyperparameter(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + "aws-sims",
+                          solutionConfig={"algorithmHyperParameters": {"bogus": "1",
+                                                                       "neighbours": "50"}})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "solutionConfig.algorithmHyperParameters: 'bogus' is not a hyperparameter of the recipe "
+        "'aws-sims'; it takes: min_cointeraction_count, neighbours, popularity_discount_factor.")
+    assert p.list_solutions()["solutions"] == []
+
+
+def test_create_solution__hyperparameters_of_a_recipe_without_any(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group,
+                          recipeArn=RECIPE + "aws-popularity-count",
+                          solutionConfig={"algorithmHyperParameters": {"b": "1", "a": "2"}})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "solutionConfig.algorithmHyperParameters: 'a', 'b' are not hyperparameters of the "
+        "recipe 'aws-popularity-count'; it takes: none.")
+
+
+def test_create_solution__hyperparameter_out_of_range(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group,
+                          recipeArn=RECIPE + "aws-user-personalization",
+                          solutionConfig={"algorithmHyperParameters": {"history_decay": "1.5"}})
+    code, message = _error(excinfo)
+    assert code == "InvalidInputException"
+    assert message.startswith("solutionConfig.algorithmHyperParameters: Cannot train recipe "
+                              "'aws-user-personalization': hyperparameter 'history_decay' is "
+                              "'1.5', but it must be ")
 
 
 def test_create_solution_version__too_few_interactions(p, tmp_path):

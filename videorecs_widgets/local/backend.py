@@ -594,6 +594,7 @@ class PersonalizeBackend(RuntimeOperations):
                 f"Recipe {recipe_arn!r} is not available in the embedded engine; available: "
                 f"{', '.join(sorted(RECIPES))}."
             )
+        _check_hyperparameters(recipe_arn, solution_config)
         with self._writing():
             self._get("dataset-group", dataset_group_arn)
             solution = Solution(name=name, recipe_arn=recipe_arn,
@@ -1013,6 +1014,29 @@ class PersonalizeBackend(RuntimeOperations):
         if recipe_arn not in RECIPES:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+
+def _check_hyperparameters(recipe_arn: str, solution_config: dict | None) -> None:
+    """Refuse at create_solution the hyperparameters training would refuse, as the service
+    does: a name the recipe does not take, or a value out of its range."""
+    from videorecs_widgets.local import recipes
+
+    given = (solution_config or {}).get("algorithm_hyper_parameters") or {}
+    if not given:
+        return
+    accepted = sorted(recipes.hyperparameter_defaults(recipe_arn))
+    unknown = sorted(set(given) - set(accepted))
+    recipe = recipe_arn.rsplit("/", 1)[-1]
+    if unknown:
+        raise InvalidInputException(
+            f"solutionConfig.algorithmHyperParameters: {', '.join(map(repr, unknown))} "
+            f"{'is not a hyperparameter' if len(unknown) == 1 else 'are not hyperparameters'} "
+            f"of the recipe {recipe!r}; it takes: {', '.join(accepted) or 'none'}."
+        )
+    try:
+        recipes.parse_hyperparameters(recipe_arn, given)
+    except recipes.TrainingError as exc:
+        raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {exc}") from None
 
 
 def _check_campaign_config(solution_version_arn: str, config: dict | None) -> None:
