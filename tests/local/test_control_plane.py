@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -312,6 +313,25 @@ def test_create_dataset_import_job__byte_order_mark_on_header(p, tmp_path):
         f"Data at {path!r} would be refused by Amazon Personalize: header, line 1: column "
         "'\\ufeffUSER_ID' starts with a UTF-8 byte-order mark (\\ufeff), so Personalize does "
         "not see USER_ID; save the file as UTF-8 without BOM.")
+
+
+def test_create_dataset_import_job__quoted_header(p, tmp_path):
+    data = b'"USER_ID","ITEM_ID","TIMESTAMP"\n' + interactions().to_csv(
+        index=False, header=False).encode()
+    path, job = _failed_import(p, tmp_path, data)
+    assert job["failureReason"] == (
+        f"Data at {path!r} would be refused by Amazon Personalize: header, line 1: "
+        "\"USER_ID\", \"ITEM_ID\", \"TIMESTAMP\" are in quotation marks; the first row must "
+        "hold the column names without quotation marks (write the header unquoted, e.g. "
+        "USER_ID,ITEM_ID,TIMESTAMP).")
+
+
+def test_create_dataset_import_job__quoted_values_accepted(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC, header=False)
+    path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + path.read_text())
+    assert wait_until_active(p, _import(p, dataset, str(path)))["status"] == "ACTIVE"
 
 
 def test_create_dataset_import_job__millisecond_timestamps(p, tmp_path):
