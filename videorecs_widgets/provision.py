@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -96,20 +97,48 @@ def ensure_dataset(personalize: Any, dataset_group_arn: str, dataset_type: str,
 def ensure_import_job(personalize: Any, dataset_arn: str, job_name: str, data_location: str,
                       *, role_arn: str | None = None, wait: bool = True,
                       progress: Progress | None = None, timeout: float = 3600) -> str:
-    """The ARN of an import job that filled the dataset: an ACTIVE or running one is reused;
-    otherwise a job is created. A failed job of the same name is not retried under that name."""
-    for summary in _paginate(personalize, "list_dataset_import_jobs", "datasetImportJobs",
-                             datasetArn=dataset_arn):
-        if summary.get("status") in ("ACTIVE", "CREATE PENDING", "CREATE IN_PROGRESS"):
-            return _wait(personalize, summary["datasetImportJobArn"], wait, progress, timeout)
+    """The ARN of an import job that filled the dataset: an ACTIVE or running one created since
+    the dataset was is reused; otherwise a job is created. A failed job is not retried under
+    its name.
+
+    Dataset ARNs come from the group's name and the dataset type, so a dataset deleted and made
+    again (a clean-up, then a re-run) has the ARN of the old one; a job older than the dataset
+    imported into that old one, and reusing it would leave the new dataset empty. When the job
+    name is still taken by such an old job, the new job's name ends with the dataset's creation
+    time.
+    """
+    usable = [j for j in _paginate(personalize, "list_dataset_import_jobs", "datasetImportJobs",
+                                   datasetArn=dataset_arn)
+              if j.get("status") in ("ACTIVE", "CREATE PENDING", "CREATE IN_PROGRESS")]
+    if usable:  # only then is the dataset's age needed
+        created = _dataset_created(personalize, dataset_arn)
+        since = [j for j in usable if j.get("creationDateTime", _EPOCH) >= created]
+        if since:
+            newest = max(since, key=lambda j: j.get("creationDateTime", _EPOCH))
+            return _wait(personalize, newest["datasetImportJobArn"], wait, progress, timeout)
     kwargs: dict[str, Any] = {
         "jobName": job_name, "datasetArn": dataset_arn,
         "dataSource": {"dataLocation": data_location},
     }
     if role_arn:
         kwargs["roleArn"] = role_arn
-    arn = personalize.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
+    try:
+        arn = personalize.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+            raise
+        stamp = int(_dataset_created(personalize, dataset_arn).timestamp())
+        kwargs["jobName"] = f"{job_name[:52]}-{stamp}"  # names are at most 63 characters
+        arn = personalize.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
     return _wait(personalize, arn, wait, progress, timeout)
+
+
+_EPOCH = datetime.fromtimestamp(0, timezone.utc)
+
+
+def _dataset_created(personalize: Any, dataset_arn: str) -> datetime:
+    dataset = personalize.describe_dataset(datasetArn=dataset_arn)["dataset"]
+    return dataset.get("creationDateTime", _EPOCH)
 
 
 def ensure_solution(personalize: Any, dataset_group_arn: str, name: str, recipe_arn: str,

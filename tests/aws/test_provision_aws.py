@@ -52,3 +52,39 @@ def test_clean_up_of_a_group_that_is_gone_deletes_nothing(aws_clients):
     group = arn(REGION, "dataset-group", "gone")
     aws.control.add_client_error("describe_dataset_group", **answer.not_found(group))
     assert delete_dataset_group_resources(aws.personalize, group) == []
+
+
+def test_ensure_import_job_skips_a_job_older_than_the_dataset(aws_clients):
+    # The dataset was deleted and made again under the same ARN; the old job (and its name)
+    # are still listed for that ARN, but imported into the old dataset.
+    from datetime import datetime, timezone
+
+    from videorecs_widgets.provision import ensure_import_job
+
+    aws = aws_clients(REGION)
+    dataset = arn(REGION, "dataset", "lab/INTERACTIONS")
+    old_job = arn(REGION, "dataset-import-job", "lab-import")
+    created = datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc)
+    stub = aws.control
+    stub.add_response("list_dataset_import_jobs", {"datasetImportJobs": [
+        {"jobName": "lab-import", "datasetImportJobArn": old_job, "status": "ACTIVE",
+         "creationDateTime": datetime(2026, 11, 2, 9, 20, tzinfo=timezone.utc)}]},
+        {"datasetArn": dataset})
+    stub.add_response("describe_dataset", {"dataset": {
+        "name": "lab-interactions", "datasetArn": dataset, "datasetType": "INTERACTIONS",
+        "status": "ACTIVE", "creationDateTime": created}}, {"datasetArn": dataset})
+    source = {"dataLocation": "s3://bucket/interactions.csv"}
+    stub.add_client_error("create_dataset_import_job", "ResourceAlreadyExistsException",
+                          f"Resource Arn {old_job} already exists.",
+                          expected_params={"jobName": "lab-import", "datasetArn": dataset,
+                                           "dataSource": source})
+    stub.add_response("describe_dataset", {"dataset": {
+        "name": "lab-interactions", "datasetArn": dataset, "status": "ACTIVE",
+        "creationDateTime": created}}, {"datasetArn": dataset})
+    new_name = f"lab-import-{int(created.timestamp())}"
+    new_job = arn(REGION, "dataset-import-job", new_name)
+    stub.add_response("create_dataset_import_job", {"datasetImportJobArn": new_job},
+                      {"jobName": new_name, "datasetArn": dataset, "dataSource": source})
+
+    assert ensure_import_job(aws.personalize, dataset, "lab-import", source["dataLocation"],
+                             wait=False) == new_job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -13,9 +14,9 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from videorecs_widgets.clients import personalize_clients, wait_until_active
-from videorecs_widgets.errors import EngineError, InvalidParameterError, ResourceFailedError
+from videorecs_widgets.errors import InvalidParameterError, ResourceFailedError
 from videorecs_widgets.local.backend import backend_for
-from videorecs_widgets.local.store import resolve_workspace
+from videorecs_widgets.local.store import atomic_write_bytes, resolve_workspace
 
 ARN = "arn:aws:personalize:local:000000000000:"
 RECIPE = "arn:aws:personalize:::recipe/"
@@ -123,6 +124,56 @@ def test_list_dataset_groups__pages(p):
         p.list_dataset_groups(nextToken="garbage")
     assert _error(excinfo) == ("InvalidNextTokenException",
                                "The next token 'garbage' is not valid.")
+
+
+def test_list_filters__deleting_while_paging_skips_nothing(p):
+    _, group, _ = _group_with_dataset(p)
+    for n in range(6):
+        p.create_filter(name=f"f{n}", datasetGroupArn=group,
+                        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')
+    seen, token = [], None
+    while True:
+        page = p.list_filters(datasetGroupArn=group, maxResults=2,
+                              **({"nextToken": token} if token else {}))
+        for summary in page["Filters"]:
+            seen.append(summary["name"])
+            p.delete_filter(filterArn=summary["filterArn"])
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert seen == ["f0", "f1", "f2", "f3", "f4", "f5"]
+    assert p.list_filters(datasetGroupArn=group)["Filters"] == []
+
+
+def test_list_dataset_groups__created_while_paging_listed_once(p):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+    first = p.list_dataset_groups(maxResults=2)
+    p.create_dataset_group(name="d")
+    second = p.list_dataset_groups(maxResults=2, nextToken=first["nextToken"])
+    assert [g["name"] for g in first["datasetGroups"] + second["datasetGroups"]] == [
+        "a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("token", ["2", "0", "vrw1.e30.0000000000000000"])
+def test_list_dataset_groups__foreign_token(p, token):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+    with pytest.raises(ClientError) as excinfo:
+        p.list_dataset_groups(nextToken=token)
+    assert _error(excinfo) == ("InvalidNextTokenException",
+                               f"The next token {token!r} is not valid.")
+
+
+def test_list_schemas__token_of_another_listing(p):
+    for name in ("a", "b", "c"):
+        p.create_dataset_group(name=name)
+        p.create_schema(name=name, schema=SCHEMA)
+    token = p.list_dataset_groups(maxResults=1)["nextToken"]
+    with pytest.raises(ClientError) as excinfo:
+        p.list_schemas(nextToken=token)
+    assert _error(excinfo) == ("InvalidNextTokenException",
+                               f"The next token {token!r} is not valid.")
 
 
 def test_delete_dataset_group__in_use_by_dataset(p):
@@ -264,6 +315,25 @@ def test_create_dataset_import_job__byte_order_mark_on_header(p, tmp_path):
         "not see USER_ID; save the file as UTF-8 without BOM.")
 
 
+def test_create_dataset_import_job__quoted_header(p, tmp_path):
+    data = b'"USER_ID","ITEM_ID","TIMESTAMP"\n' + interactions().to_csv(
+        index=False, header=False).encode()
+    path, job = _failed_import(p, tmp_path, data)
+    assert job["failureReason"] == (
+        f"Data at {path!r} would be refused by Amazon Personalize: header, line 1: "
+        "\"USER_ID\", \"ITEM_ID\", \"TIMESTAMP\" are in quotation marks; the first row must "
+        "hold the column names without quotation marks (write the header unquoted, e.g. "
+        "USER_ID,ITEM_ID,TIMESTAMP).")
+
+
+def test_create_dataset_import_job__quoted_values_accepted(p, tmp_path):
+    _, _, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC, header=False)
+    path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + path.read_text())
+    assert wait_until_active(p, _import(p, dataset, str(path)))["status"] == "ACTIVE"
+
+
 def test_create_dataset_import_job__millisecond_timestamps(p, tmp_path):
     frame = interactions()
     frame["TIMESTAMP"] *= 1000
@@ -344,12 +414,50 @@ def test_create_solution__auto_training_accepted_not_performed(p):
     _, group, _ = _group_with_dataset(p)
     arn = p.create_solution(name="s", datasetGroupArn=group, performAutoTraining=True,
                             recipeArn=RECIPE + "aws-sims",
-                            solutionConfig={"algorithmHyperParameters": {"a_key": "1"}},
+                            solutionConfig={"algorithmHyperParameters": {"neighbours": "50"}},
                             )["solutionArn"]
     solution = p.describe_solution(solutionArn=arn)["solution"]
     assert solution["performAutoTraining"] is False
-    assert solution["solutionConfig"] == {"algorithmHyperParameters": {"a_key": "1"}}
+    assert solution["solutionConfig"] == {"algorithmHyperParameters": {"neighbours": "50"}}
     assert p.list_solution_versions(solutionArn=arn)["solutionVersions"] == []
+
+
+def test_create_solution__unknown_hyperparameter(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + "aws-sims",
+                          solutionConfig={"algorithmHyperParameters": {"bogus": "1",
+                                                                       "neighbours": "50"}})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "solutionConfig.algorithmHyperParameters: 'bogus' is not a hyperparameter of the recipe "
+        "'aws-sims'; it takes: min_cointeraction_count, neighbours, popularity_discount_factor.")
+    assert p.list_solutions()["solutions"] == []
+
+
+def test_create_solution__hyperparameters_of_a_recipe_without_any(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group,
+                          recipeArn=RECIPE + "aws-popularity-count",
+                          solutionConfig={"algorithmHyperParameters": {"b": "1", "a": "2"}})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "solutionConfig.algorithmHyperParameters: 'a', 'b' are not hyperparameters of the "
+        "recipe 'aws-popularity-count'; it takes: none.")
+
+
+def test_create_solution__hyperparameter_out_of_range(p):
+    _, group, _ = _group_with_dataset(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_solution(name="s", datasetGroupArn=group,
+                          recipeArn=RECIPE + "aws-user-personalization",
+                          solutionConfig={"algorithmHyperParameters": {"history_decay": "1.5"}})
+    code, message = _error(excinfo)
+    assert code == "InvalidInputException"
+    assert message.startswith("solutionConfig.algorithmHyperParameters: Cannot train recipe "
+                              "'aws-user-personalization': hyperparameter 'history_decay' is "
+                              "'1.5', but it must be ")
 
 
 def test_create_solution_version__too_few_interactions(p, tmp_path):
@@ -420,6 +528,300 @@ def test_create_campaign__duplicate_name(p, tmp_path):
                                f"Resource Arn {first} already exists.")
 
 
+# -- deletes the service refuses ----------------------------------------------------------------
+
+NOW = 1_700_000_000.0
+
+
+def _entry(arn: str, name: str, status: str = "ACTIVE", **fields) -> dict:
+    return {"name": name, "arn": arn, "created": NOW, "updated": NOW, "status": status,
+            **fields}
+
+
+def _state_workspace(tmp_path, resources: dict) -> object:
+    """A personalize client on a workspace holding ``resources`` (kind -> list of entries)."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    state = {"version": 1, "resources": {
+        kind: {e["arn"]: e for e in entries} for kind, entries in resources.items()}}
+    (workspace / "state.json").write_text(json.dumps(state))
+    return personalize_clients("local", workspace=workspace).personalize
+
+
+def _training_group(status: str) -> dict:
+    group, solution = ARN + "dataset-group/g", ARN + "solution/s"
+    return {
+        "dataset-group": [_entry(group, "g")],
+        "schema": [_entry(ARN + "schema/sc", "sc", schema=SCHEMA)],
+        "dataset": [_entry(ARN + "dataset/g/INTERACTIONS", "d", dataset_group_arn=group,
+                           dataset_type="INTERACTIONS", schema_arn=ARN + "schema/sc")],
+        "solution": [_entry(solution, "s", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=group)],
+        # worker_pid is this process: the version is really still training.
+        "solution-version": [_entry(solution + "/0000abcd", "0000abcd", status,
+                                    worker_pid=os.getpid(), solution_arn=solution)],
+    }
+
+
+@pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
+def test_delete_dataset__solution_version_training(tmp_path, status):
+    p = _state_workspace(tmp_path, _training_group(status))
+    dataset = ARN + "dataset/g/INTERACTIONS"
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use by the solution version {ARN}solution/s/0000abcd, "
+        f"which is {status}; delete the dataset once it has finished.")
+    assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
+def test_delete_campaign__while_creating(tmp_path, status):
+    campaign = ARN + "campaign/c"
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", status, worker_pid=os.getpid(),
+        solution_version_arn=ARN + "solution/s/0000abcd")]})
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_campaign(campaignArn=campaign)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is {status}; delete it once it is "
+        "ACTIVE or CREATE FAILED.")
+    assert p.describe_campaign(campaignArn=campaign)["campaign"]["status"] == status
+
+
+def test_delete_dataset__filters_first(p):
+    _, group, dataset = _group_with_dataset(p)
+    arn = p.create_filter(name="f", datasetGroupArn=group,
+                          filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")',
+                          )["filterArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use: delete all filters of the dataset group before "
+        f"deleting any dataset ({arn}).")
+    p.delete_filter(filterArn=arn)
+    p.delete_dataset(datasetArn=dataset)
+
+
+def test_delete_dataset__campaign_active(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=arns["dataset"])
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {arns['dataset']} is in use by the campaign {campaign} (ACTIVE); delete "
+        "the campaign first.")
+
+
+def test_delete_dataset__its_import_jobs_go_with_it(p, tmp_path):
+    schema, group, dataset = _group_with_dataset(p)
+    path = tmp_path / "in.csv"
+    interactions().to_csv(path, index=False)
+    job = wait_until_active(p, _import(p, dataset, str(path)))["datasetImportJobArn"]
+    p.delete_dataset(datasetArn=dataset)
+    assert p.list_dataset_import_jobs()["datasetImportJobs"] == []
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_dataset_import_job(datasetImportJobArn=job)
+    assert _error(excinfo)[0] == "ResourceNotFoundException"
+    # The same ARN again: a new, empty dataset, and the job's name is free for its import.
+    again = p.create_dataset(name="again", schemaArn=schema, datasetGroupArn=group,
+                             datasetType="INTERACTIONS")["datasetArn"]
+    assert again == dataset
+    assert p.list_dataset_import_jobs(datasetArn=again)["datasetImportJobs"] == []
+    assert wait_until_active(p, _import(p, again, str(path)))["datasetArn"] == again
+
+
+def test_delete_dataset_group__filters_go_with_it(p):
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    p.create_filter(name="f", datasetGroupArn=group,
+                    filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')
+    p.delete_dataset_group(datasetGroupArn=group)
+    assert p.list_filters()["Filters"] == []
+    assert p.list_dataset_groups()["datasetGroups"] == []
+
+
+# -- campaign updates, settings and tags ----------------------------------------------------------
+
+
+def _retrained(p, tmp_path, arns: dict[str, str]) -> str:
+    """A second version of the popularity solution, trained after i39 became the favourite
+    (of everyone but u1, who is asked)."""
+    extra = pd.DataFrame([(f"u{u}", "i39", 1_700_000_000 + u) for u in range(2, 60)],
+                         columns=["USER_ID", "ITEM_ID", "TIMESTAMP"])
+    path = tmp_path / "more.csv"
+    extra.to_csv(path, index=False)
+    job = p.create_dataset_import_job(jobName="more", datasetArn=arns["dataset"],
+                                      dataSource={"dataLocation": str(path)},
+                                      importMode="INCREMENTAL")["datasetImportJobArn"]
+    wait_until_active(p, job)
+    version = p.create_solution_version(solutionArn=arns["solution"])["solutionVersionArn"]
+    wait_until_active(p, version)
+    return version
+
+
+def _top(runtime, campaign: str) -> str:
+    return runtime.get_recommendations(campaignArn=campaign, userId="u1")["itemList"][0]["itemId"]
+
+
+def test_update_campaign__deploys_retrained_version(clients, tmp_path, monkeypatch):
+    p, runtime = clients.personalize, clients.runtime
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"],
+                                 tags=[{"tagKey": "lab", "tagValue": "01"}])["campaignArn"]
+    wait_until_active(p, campaign)
+    before = _top(runtime, campaign)
+    retrained = _retrained(p, tmp_path, arns)
+    backend = backend_for(resolve_workspace(tmp_path / "ws"))
+    held = []  # the update's background work, run below once its pending state is checked
+    monkeypatch.setattr(backend, "_start", lambda work, arn: held.append((work, arn)))
+
+    assert p.update_campaign(campaignArn=campaign, solutionVersionArn=retrained,
+                             minProvisionedTPS=2)["campaignArn"] == campaign
+
+    pending = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert pending["status"] == "UPDATE PENDING"
+    assert pending["solutionVersionArn"] == arns["version"]  # still serving the old one
+    assert pending["latestCampaignUpdate"]["status"] == "CREATE PENDING"
+    assert pending["latestCampaignUpdate"]["solutionVersionArn"] == retrained
+    assert _top(runtime, campaign) == before
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, minProvisionedTPS=3)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is UPDATE PENDING; update it once it "
+        "is ACTIVE or CREATE FAILED.")
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_campaign(campaignArn=campaign)
+    assert _error(excinfo)[0] == "ResourceInUseException"
+
+    (work, arn), = held
+    work(arn)
+    done = wait_until_active(p, campaign)
+    assert done["solutionVersionArn"] == retrained and done["minProvisionedTPS"] == 2
+    assert done["latestCampaignUpdate"]["status"] == "ACTIVE"
+    assert before != "i39" and _top(runtime, campaign) == "i39"
+    assert p.list_tags_for_resource(resourceArn=campaign)["tags"] == [
+        {"tagKey": "lab", "tagValue": "01"}]
+
+
+def test_update_campaign__while_creating(tmp_path):
+    campaign = ARN + "campaign/c"
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", "CREATE IN_PROGRESS", worker_pid=os.getpid(),
+        solution_version_arn=ARN + "solution/s/0000abcd")]})
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {campaign} is in use: the campaign is CREATE IN_PROGRESS; update it once "
+        "it is ACTIVE or CREATE FAILED.")
+
+
+def test_update_campaign__model_file_missing_keeps_serving(clients, tmp_path):
+    p, runtime = clients.personalize, clients.runtime
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    retrained = _retrained(p, tmp_path, arns)
+    store = backend_for(resolve_workspace(tmp_path / "ws")).store
+    store.model_path(retrained).unlink()
+    p.update_campaign(campaignArn=campaign, solutionVersionArn=retrained)
+    backend_for(resolve_workspace(tmp_path / "ws")).wait_for_background_work(60)
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE" and "failureReason" not in described
+    assert described["solutionVersionArn"] == arns["version"]
+    update = described["latestCampaignUpdate"]
+    assert update["status"] == "CREATE FAILED"
+    assert update["failureReason"].startswith(
+        f"The model file of solution version {retrained} is missing")
+    assert _top(runtime, campaign) != "i39"
+
+
+def test_update_campaign__left_in_progress_by_ended_process(tmp_path):
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    campaign = ARN + "campaign/c"
+    update = {"solution_version_arn": ARN + "solution/s/2", "min_provisioned_tps": 1,
+              "campaign_config": None, "status": "CREATE IN_PROGRESS", "failure_reason": None,
+              "created": NOW, "updated": NOW, "from_status": "ACTIVE", "from_reason": None}
+    p = _state_workspace(tmp_path, {"campaign": [_entry(
+        campaign, "c", "UPDATE IN_PROGRESS", worker_pid=ended.pid,
+        solution_version_arn=ARN + "solution/s/1", latest_update=update)]})
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE"
+    assert described["solutionVersionArn"] == ARN + "solution/s/1"
+    assert described["latestCampaignUpdate"]["status"] == "CREATE FAILED"
+    assert described["latestCampaignUpdate"]["failureReason"] == (
+        f"The process (pid {ended.pid}) that was updating this campaign ended before it "
+        "finished; update it again.")
+
+
+@pytest.mark.parametrize(("config", "what"), [
+    ({"itemExplorationConfig": {"explorationWeight": "0.9"}},
+     "campaignConfig.itemExplorationConfig (explorationWeight, explorationItemAgeCutOff)"),
+    ({"enableMetadataWithRecommendations": True},
+     "campaignConfig.enableMetadataWithRecommendations"),
+    ({"rankingInfluence": {"POPULARITY": 0.5}}, "campaignConfig.rankingInfluence"),
+])
+def test_create_campaign__setting_not_supported(p, tmp_path, config, what):
+    arns = _trained(p, tmp_path)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=arns["version"], campaignConfig=config)
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        f"{what} is not supported by the embedded engine: its models would answer exactly as "
+        "without it. Leave it out.")
+    assert p.list_campaigns()["campaigns"] == []
+
+
+def test_create_campaign__sync_with_latest_solution_version(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_campaign(name="c", solutionVersionArn=arns["solution"] + "/$LATEST",
+                          campaignConfig={"syncWithLatestSolutionVersion": True})
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "Automatic campaign updates (syncWithLatestSolutionVersion, with a solutionVersionArn "
+        "of the form SOLUTION_ARN/$LATEST) are not supported by the embedded engine: give the "
+        "ARN of an ACTIVE solution version, and call update_campaign with the new one after "
+        "training again.")
+
+
+def test_create_campaign__settings_that_change_nothing_accepted(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    config = {"enableMetadataWithRecommendations": False,
+              "syncWithLatestSolutionVersion": False}
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"],
+                                 campaignConfig=config)["campaignArn"]
+    assert wait_until_active(p, campaign)["campaignConfig"] == config
+
+
+def test_tag_resource__add_replace_remove(p):
+    group = p.create_dataset_group(name="g", tags=[{"tagKey": "lab", "tagValue": "01"},
+                                                   {"tagKey": "owner", "tagValue": "ana"}],
+                                   )["datasetGroupArn"]
+    p.tag_resource(resourceArn=group, tags=[{"tagKey": "owner", "tagValue": "ben"},
+                                            {"tagKey": "stage", "tagValue": "test"}])
+    p.untag_resource(resourceArn=group, tagKeys=["lab", "never-set"])
+    assert p.list_tags_for_resource(resourceArn=group)["tags"] == [
+        {"tagKey": "owner", "tagValue": "ben"}, {"tagKey": "stage", "tagValue": "test"}]
+    with pytest.raises(ClientError) as excinfo:
+        p.tag_resource(resourceArn=group, tags=[{"tagKey": f"k{n}", "tagValue": "v"}
+                                                for n in range(49)])
+    assert _error(excinfo) == (
+        "TooManyTagsException",
+        f"Resource Arn {group} would have 51 tags; a resource can have at most 50.")
+    with pytest.raises(ClientError) as excinfo:
+        p.list_tags_for_resource(resourceArn=ARN + "filter/nope")
+    assert _error(excinfo) == ("ResourceNotFoundException",
+                               f"Resource Arn {ARN}filter/nope does not exist.")
+
+
 # -- recipes ------------------------------------------------------------------------------------
 
 
@@ -471,12 +873,100 @@ def test_describe_campaign__left_in_progress_by_ended_process(tmp_path):
         "finished; delete it and create it again.")
 
 
+def _unreadable(workspace, problem: str) -> str:
+    return (f"The engine state {str(workspace / 'state.json')!r} cannot be read: {problem}. The "
+            "engine leaves the file as it is; move it away to start an empty workspace (its "
+            "resources are then forgotten), or repair it.")
+
+
+def _workspace_with_groups(tmp_path, count: int = 5):
+    """A workspace whose state.json holds ``count`` dataset groups (made by the engine)."""
+    workspace = tmp_path / "ws"
+    p = personalize_clients("local", workspace=workspace).personalize
+    for n in range(count):
+        p.create_dataset_group(name=f"g{n}")
+    return workspace, json.loads((workspace / "state.json").read_text())
+
+
+def _replace_state(workspace, state) -> None:
+    """Another writer's state.json (renamed into place, so the engine sees a new file)."""
+    atomic_write_bytes(workspace / "state.json", json.dumps(state).encode())
+
+
+def _refused_every_time(workspace, problem: str) -> None:
+    before = (workspace / "state.json").read_bytes()
+    p = personalize_clients("local", workspace=workspace).personalize
+    calls = [p.list_campaigns, p.list_dataset_groups, lambda: p.create_dataset_group(name="x")]
+    for call in calls + calls:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert _error(excinfo) == ("StateFileException", _unreadable(workspace, problem))
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert (workspace / "state.json").read_bytes() == before
+
+
+def test_list_campaigns__state_file_of_another_version(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["version"] = 2
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        "it has version 2, and this library reads version 1")
+
+
+def test_list_campaigns__state_entry_with_unknown_field(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["resources"]["dataset-group"][ARN + "dataset-group/g3"]["colour"] = "blue"
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        f"the dataset-group '{ARN}dataset-group/g3' has the unknown field(s) "
+                        "colour")
+
+
+def test_list_campaigns__state_entry_without_name(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    del state["resources"]["dataset-group"][ARN + "dataset-group/g1"]["name"]
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        f"the dataset-group '{ARN}dataset-group/g1' cannot be read "
+                        "(DatasetGroup.__init__() missing 1 required positional argument: "
+                        "'name')")
+
+
+def test_list_campaigns__state_of_unknown_kind(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path)
+    state["resources"]["recommender"] = {}
+    _replace_state(workspace, state)
+    _refused_every_time(workspace,
+                        "it has resources of the unknown kind 'recommender' (known: campaign, "
+                        "dataset, dataset-group, dataset-import-job, filter, schema, solution, "
+                        "solution-version)")
+
+
 def test_describe_dataset_group__damaged_state_file(tmp_path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "state.json").write_text("{half a file")
-    with pytest.raises(EngineError, match="is not valid JSON"):
-        personalize_clients("local", workspace=workspace).personalize.list_dataset_groups()
+    p = personalize_clients("local", workspace=workspace).personalize
+    for _ in range(2):
+        with pytest.raises(ClientError) as excinfo:
+            p.list_dataset_groups()
+        code, message = _error(excinfo)
+        assert code == "StateFileException"
+        assert message.startswith(f"The engine state {str(workspace / 'state.json')!r} cannot "
+                                  "be read: it is not valid JSON (")
+    assert (workspace / "state.json").read_text() == "{half a file"
+
+
+def test_create_dataset_group__state_file_repaired(tmp_path):
+    workspace, state = _workspace_with_groups(tmp_path, 3)
+    good = (workspace / "state.json").read_text()
+    _replace_state(workspace, dict(state, version=2))
+    p = personalize_clients("local", workspace=workspace).personalize
+    with pytest.raises(ClientError):
+        p.create_dataset_group(name="x")
+    atomic_write_bytes(workspace / "state.json", good.encode())
+    p.create_dataset_group(name="x")
+    assert [g["name"] for g in p.list_dataset_groups()["datasetGroups"]] == ["g0", "g1", "g2", "x"]
 
 
 def _unusable(path, why: str) -> str:

@@ -136,5 +136,5 @@ def test_resolve_workspace__argument_then_environment(tmp_path, monkeypatch):
 
 def test_workspace_store__damaged_state(tmp_path):
     (tmp_path / "state.json").write_text("[1, 2")
-    with pytest.raises(EngineError, match="Move the file away to start an empty workspace"):
+    with pytest.raises(EngineError, match="move it away to start an empty workspace"):
         WorkspaceStore(tmp_path).load()

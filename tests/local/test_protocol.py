@@ -213,3 +213,46 @@ def test_describe_dataset_group__parameter_newer_than_engine(tmp_path):
         "Code": "InvalidInputException",
         "Message": "DescribeDatasetGroup: the parameter(s) dataset_group_arn are not handled by "
                    "the embedded engine."}
+
+
+def test_describe_dataset_group__unexpected_error_is_internal_failure(tmp_path, monkeypatch,
+                                                                      caplog):
+    from videorecs_widgets.local.resources import DatasetGroup
+
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+
+    def broken(self, full=True):
+        raise KeyError("GENRES")
+
+    monkeypatch.setattr(DatasetGroup, "to_dict", broken)
+    with caplog.at_level("ERROR", logger="videorecs_widgets"), pytest.raises(
+            ClientError) as excinfo:
+        p.describe_dataset_group(datasetGroupArn=arn)
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InternalFailure",
+        "The embedded engine failed on DescribeDatasetGroup: KeyError: 'GENRES'. This is a bug "
+        "in the engine; the traceback is in the 'videorecs_widgets' log.")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    (record,) = [r for r in caplog.records if r.name.startswith("videorecs_widgets")]
+    assert record.getMessage() == "The embedded engine failed on DescribeDatasetGroup"
+    assert record.exc_info[0] is KeyError
+
+
+def test_get_recommendations__unexpected_error_is_internal_failure_on_runtime(tmp_path,
+                                                                              monkeypatch):
+    from videorecs_widgets.local.runtime import RuntimeOperations
+
+    def broken(self, campaign_arn, recommender_arn):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(RuntimeOperations, "_serving", broken)
+    runtime = personalize_clients("local", workspace=tmp_path / "ws").runtime
+    with pytest.raises(ClientError) as excinfo:
+        runtime.get_recommendations(campaignArn=ARN + "campaign/c", userId="1")
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "InternalFailure"
+    assert error["Message"].startswith(
+        "The embedded engine failed on GetRecommendations: TypeError: unsupported operand.")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500

@@ -11,23 +11,45 @@ the wire format. One :class:`PersonalizeBackend` serves one workspace folder in 
 Lifecycle. A create returns at once. Dataset groups, datasets, solutions and filters need no
 work and pass ``CREATE PENDING`` -> ``CREATE IN_PROGRESS`` -> ``ACTIVE`` within the call. Import
 jobs, solution versions and campaigns do their work (reading data, training, loading the model)
-in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureReason``. Every
-status change goes through :data:`TRANSITIONS`. A resource left in progress by a process that
-ended (a restarted kernel) is marked ``CREATE FAILED`` by the next process that reads the state.
+in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureReason``.
+``update_campaign`` takes an ACTIVE or CREATE FAILED campaign through ``UPDATE PENDING`` ->
+``UPDATE IN_PROGRESS`` -> ``ACTIVE``; meanwhile an ACTIVE campaign serves what it served before,
+and ``latestCampaignUpdate`` shows the update. Every status change goes through
+:data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted kernel)
+is marked ``CREATE FAILED`` by the next process that reads the state (an update: the campaign
+goes back to what it was, the failure on the update).
+
+Deletes are refused where the service refuses them (ResourceInUseException): a campaign being
+created or updated; a dataset while its group has filters, an import job or a solution version
+is in progress, or a campaign on its data is not CREATE FAILED; a dataset group that still has
+datasets or solutions. Deleting a dataset deletes its import jobs; a dataset group's remaining
+filters go with it.
 
 Decisions where the service does more than a laptop should:
 
 - ``performAutoTraining`` is accepted (the service turns it on by default) but no automatic
   training is ever scheduled, and describe_solution reports it as ``false``.
-- ``performHPO`` and ``performAutoML`` are refused with InvalidInputException: the results
-  would differ from what the flag promises.
+- ``performHPO``, ``performAutoML`` and ``performIncrementalUpdate`` are refused with
+  InvalidInputException: the results would differ from what the flag promises.
 - ``trainingMode`` ``UPDATE`` retrains fully on the current data, like ``FULL``.
 - Deletes take effect at once (no ``DELETE PENDING``).
-- The runtime answers a campaign that is not ACTIVE with InvalidInputException, and a campaign
-  whose model file is missing or damaged with ``ModelFileException`` (status 500), which names
-  the solution version; every other campaign goes on working.
-- Recommenders, promotions, metadata columns, batch jobs and event trackers are not handled:
-  the call answers InvalidInputException saying so.
+- A failed campaign update leaves the campaign as it was (status and solution version), the
+  failure in ``latestCampaignUpdate``.
+- Campaign settings the models would ignore are refused with InvalidInputException:
+  ``campaignConfig`` ``itemExplorationConfig``, ``enableMetadataWithRecommendations`` true,
+  ``rankingInfluence``, and automatic campaign updates (``syncWithLatestSolutionVersion``,
+  ``SOLUTION_ARN/$LATEST``).
+- The runtime answers a campaign that is not ACTIVE (nor updating an ACTIVE one) with
+  InvalidInputException, and a campaign whose model file is missing or damaged with
+  ``ModelFileException`` (status 500), which names the solution version; every other campaign
+  goes on working. A ``state.json`` it cannot read is answered with ``StateFileException``
+  (500) on every call and never saved over.
+- Not handled, answering InvalidInputException "The operation ... is not handled by the
+  embedded engine": recommenders, batch inference and batch segment jobs, event trackers,
+  metric attributions, data deletion and dataset export jobs, ``UpdateDataset``,
+  ``UpdateSolution``, ``StopSolutionVersionCreation``, ``DescribeAlgorithm``,
+  ``DescribeFeatureTransformation`` and the runtime's ``GetActionRecommendations``; and the
+  runtime's ``promotions`` and ``metadataColumns``.
 """
 
 from __future__ import annotations
@@ -46,14 +68,15 @@ import pandas as pd
 
 from videorecs_widgets.errors import EngineError
 from videorecs_widgets.local import filters as filter_lang
+from videorecs_widgets.local import paging
 from videorecs_widgets.local.exceptions import (
     InvalidInputException,
-    InvalidNextTokenException,
     LimitExceededException,
     ModelFileException,
     ResourceAlreadyExistsException,
     ResourceInUseException,
     ResourceNotFoundException,
+    TooManyTagsException,
 )
 from videorecs_widgets.local.importer import (
     ImportFailed,
@@ -70,6 +93,9 @@ from videorecs_widgets.local.resources import (
     IN_PROGRESS,
     KINDS,
     TRANSITIONS,
+    UPDATE_IN_PROGRESS,
+    UPDATE_PENDING,
+    UPDATING,
     Campaign,
     Dataset,
     DatasetGroup,
@@ -88,6 +114,7 @@ log = logging.getLogger(__name__)
 MAX_TRAININGS_IN_PROGRESS = 20  # the service's quota for concurrent solution version creation
 MIN_INTERACTIONS = 1000  # the service's minimum data for training
 MIN_USERS = 25  # ... users with at least two interactions each
+MAX_TAGS = 50  # the service's quota of tags per resource
 RECIPE_CREATED = 1559347200.0  # recipes have a fixed creation time (2019-06-01)
 
 
@@ -129,19 +156,48 @@ class PersonalizeBackend(RuntimeOperations):
     def _sync(self) -> None:
         if not self.store.changed_on_disk():
             return
-        state = self.store.load()
-        if state.get("version", STATE_VERSION) != STATE_VERSION:
-            raise EngineError(
-                f"The engine state in {str(self.store.state_path)!r} has version "
-                f"{state.get('version')!r}; this library reads version {STATE_VERSION}."
-            )
-        resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
-        for kind, entries in state.get("resources", {}).items():
-            cls = KINDS[kind]
-            for arn, values in entries.items():
-                resources[kind][arn] = cls(**values)
-        self._resources = resources
+        # The store counts the file as read only once _build has accepted it, so a state this
+        # library cannot use is refused on every call and never saved over.
+        self._resources = self.store.load(self._build)
         self._fail_orphans()
+
+    def _build(self, state: Any) -> dict[str, dict[str, Resource]]:
+        """The resources of a stored state; StateFileException saying what does not fit."""
+        unreadable = self.store.unreadable
+        if not isinstance(state, dict):
+            raise unreadable(f"it holds a JSON {type(state).__name__}, not an object")
+        if state.get("version", STATE_VERSION) != STATE_VERSION:
+            raise unreadable(
+                f"it has version {state.get('version')!r}, and this library reads version "
+                f"{STATE_VERSION}"
+            )
+        stored = state.get("resources", {})
+        if not isinstance(stored, dict):
+            raise unreadable('its "resources" is not an object')
+        resources: dict[str, dict[str, Resource]] = {kind: {} for kind in KINDS}
+        for kind, entries in stored.items():
+            cls = KINDS.get(kind)
+            if cls is None:
+                raise unreadable(
+                    f"it has resources of the unknown kind {kind!r} (known: "
+                    f"{', '.join(sorted(KINDS))})"
+                )
+            if not isinstance(entries, dict):
+                raise unreadable(f"its {kind!r} resources are not an object")
+            known = {f.name for f in dataclasses.fields(cls)}
+            for arn, values in entries.items():
+                if not isinstance(values, dict):
+                    raise unreadable(f"the {kind} {arn!r} is not an object")
+                unknown = sorted(set(values) - known)
+                if unknown:
+                    raise unreadable(
+                        f"the {kind} {arn!r} has the unknown field(s) {', '.join(unknown)}"
+                    )
+                try:
+                    resources[kind][arn] = cls(**values)
+                except TypeError as exc:  # a required field missing
+                    raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+        return resources
 
     def _fail_orphans(self) -> bool:
         """Mark as failed what a process that has ended left in progress."""
@@ -152,11 +208,16 @@ class PersonalizeBackend(RuntimeOperations):
                 if resource.status in IN_PROGRESS and pid and pid != os.getpid() and not (
                     _pid_alive(pid)
                 ):
-                    self._transition(
-                        resource, CREATE_FAILED,
-                        f"The process (pid {pid}) that was creating this resource ended before "
-                        f"it finished; {resource.redo_advice}.",
-                    )
+                    if resource.status in UPDATING:
+                        self._end_update(resource, (
+                            f"The process (pid {pid}) that was updating this campaign ended "
+                            "before it finished; update it again."))
+                    else:
+                        self._transition(
+                            resource, CREATE_FAILED,
+                            f"The process (pid {pid}) that was creating this resource ended "
+                            f"before it finished; {resource.redo_advice}.",
+                        )
                     changed = True
         return changed
 
@@ -230,37 +291,23 @@ class PersonalizeBackend(RuntimeOperations):
             with contextlib.suppress(Exception), self._writing():
                 for entries in self._resources.values():
                     resource = entries.get(arn)
-                    if resource is not None and resource.status in IN_PROGRESS:
-                        self._transition(resource, CREATE_FAILED,
-                                         f"The engine failed: {type(exc).__name__}: {exc}")
+                    reason = f"The engine failed: {type(exc).__name__}: {exc}"
+                    if resource is not None and resource.status in UPDATING:
+                        self._end_update(resource, reason)
+                    elif resource is not None and resource.status in IN_PROGRESS:
+                        self._transition(resource, CREATE_FAILED, reason)
 
     def wait_for_background_work(self, timeout: float | None = None) -> None:
         """Join the threads this backend started (tests and benchmarks use it before exit)."""
         for thread in list(self._threads):
             thread.join(timeout)
 
-    @staticmethod
-    def _page(items: list[dict], key: str, next_token: str | None,
-              max_results: int | None) -> dict[str, Any]:
-        start = 0
-        if next_token:
-            if not next_token.isdigit() or int(next_token) > len(items):
-                raise InvalidNextTokenException(f"The next token {next_token!r} is not valid.")
-            start = int(next_token)
-        size = max_results or 100
-        out: dict[str, Any] = {key: items[start:start + size]}
-        if start + size < len(items):
-            out["next_token"] = str(start + size)
-        return out
-
     def _list(self, kind: str, key: str, next_token: str | None, max_results: int | None,
               where: Callable[[Any], bool] = lambda r: True) -> dict[str, Any]:
         with self._reading():
-            resources = sorted(
-                (r for r in self._resources[kind].values() if where(r)), key=lambda r: r.created
-            )
-            items = [r.to_dict(full=False) for r in resources]
-        return self._page(items, key, next_token, max_results)
+            items = [([r.created, r.arn], r.to_dict(full=False))
+                     for r in self._resources[kind].values() if where(r)]
+        return paging.page(items, key, next_token, max_results)
 
     # ---- dataset groups ----------------------------------------------------------------
 
@@ -288,15 +335,20 @@ class PersonalizeBackend(RuntimeOperations):
         return self._list("dataset-group", "dataset_groups", next_token, max_results)
 
     def delete_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
+        # DeleteDatasetGroup: its event trackers, solutions and datasets must be deleted first.
+        # Filters are not on that list (and must go before any dataset anyway): those left go
+        # with their group.
         with self._writing():
             self._get("dataset-group", dataset_group_arn)
-            for kind in ("dataset", "solution", "filter"):
+            for kind in ("dataset", "solution"):
                 users = self._children(kind, "dataset_group_arn", dataset_group_arn)
                 if users:
                     raise ResourceInUseException(
                         f"Resource Arn {dataset_group_arn} is in use: delete its {kind}s first "
                         f"({', '.join(sorted(u.arn for u in users))})."
                     )
+            for leftover in self._children("filter", "dataset_group_arn", dataset_group_arn):
+                del self._resources["filter"][leftover.arn]
             del self._resources["dataset-group"][dataset_group_arn]
         return {}
 
@@ -369,18 +421,53 @@ class PersonalizeBackend(RuntimeOperations):
 
     def delete_dataset(self, dataset_arn: str) -> dict[str, Any]:
         with self._writing():
-            self._get("dataset", dataset_arn)
-            busy = [j for j in self._children("dataset-import-job", "dataset_arn", dataset_arn)
-                    if j.status in IN_PROGRESS]
-            if busy:
-                raise ResourceInUseException(
-                    f"Resource Arn {dataset_arn} is in use by the import job {busy[0].arn}, "
-                    "which has not finished."
-                )
+            dataset = self._get("dataset", dataset_arn)
+            self._check_dataset_deletable(dataset)
+            # Deleting a dataset deletes all of its data ("Deleting a dataset to delete all of
+            # its data"); the API has no way to delete an import job, and one left behind would
+            # keep its name and pass for the import of a new dataset of the same ARN.
+            for job in self._children("dataset-import-job", "dataset_arn", dataset_arn):
+                del self._resources["dataset-import-job"][job.arn]
             del self._resources["dataset"][dataset_arn]
         with contextlib.suppress(FileNotFoundError):
             self.store.data_path(dataset_arn).unlink()
         return {}
+
+    def _check_dataset_deletable(self, dataset: Dataset) -> None:
+        """What the service requires before a dataset is deleted (DeleteDataset and the guide's
+        "Deleting a dataset"): no filter in the group, no import job or solution version in
+        progress, no campaign being created or ACTIVE."""
+        arn, group = dataset.arn, dataset.dataset_group_arn
+        busy = [j for j in self._children("dataset-import-job", "dataset_arn", arn)
+                if j.status in IN_PROGRESS]
+        if busy:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the import job {busy[0].arn}, which has not "
+                "finished."
+            )
+        filters = self._children("filter", "dataset_group_arn", group)
+        if filters:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use: delete all filters of the dataset group before "
+                f"deleting any dataset ({', '.join(sorted(f.arn for f in filters))})."
+            )
+        solutions = {s.arn for s in self._children("solution", "dataset_group_arn", group)}
+        versions = [v for v in self._resources["solution-version"].values()
+                    if v.solution_arn in solutions]
+        training = [v for v in versions if v.status in IN_PROGRESS]
+        if training:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the solution version {training[0].arn}, which "
+                f"is {training[0].status}; delete the dataset once it has finished."
+            )
+        serving = {v.arn for v in versions}
+        campaigns = [c for c in self._resources["campaign"].values()
+                     if c.solution_version_arn in serving and c.status != CREATE_FAILED]
+        if campaigns:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is in use by the campaign {campaigns[0].arn} "
+                f"({campaigns[0].status}); delete the campaign first."
+            )
 
     # ---- dataset import jobs ---------------------------------------------------------------
 
@@ -507,6 +594,7 @@ class PersonalizeBackend(RuntimeOperations):
                 f"Recipe {recipe_arn!r} is not available in the embedded engine; available: "
                 f"{', '.join(sorted(RECIPES))}."
             )
+        _check_hyperparameters(recipe_arn, solution_config)
         with self._writing():
             self._get("dataset-group", dataset_group_arn)
             solution = Solution(name=name, recipe_arn=recipe_arn,
@@ -688,24 +776,29 @@ class PersonalizeBackend(RuntimeOperations):
                         min_provisioned_tps: int | None = None,
                         campaign_config: dict | None = None,
                         tags: list | None = None) -> dict[str, Any]:
+        _check_campaign_config(solution_version_arn, campaign_config)
         with self._writing():
-            version = self._get("solution-version", solution_version_arn)
-            if version.status in IN_PROGRESS:
-                raise ResourceInUseException(
-                    f"Solution version {solution_version_arn} is {version.status}; create the "
-                    "campaign once it is ACTIVE."
-                )
-            if version.status != ACTIVE:
-                raise InvalidInputException(
-                    f"Solution version {solution_version_arn} is {version.status} "
-                    f"({version.failure_reason}); a campaign needs an ACTIVE one."
-                )
+            self._deployable(solution_version_arn)
             campaign = Campaign(name=name, solution_version_arn=solution_version_arn,
                                 min_provisioned_tps=min_provisioned_tps or 1,
                                 campaign_config=campaign_config, tags=tags or [])
             self._add(campaign)
         self._start(self._run_deploy, campaign.arn)
         return {"campaign_arn": campaign.arn}
+
+    def _deployable(self, solution_version_arn: str) -> SolutionVersion:
+        version = self._get("solution-version", solution_version_arn)
+        if version.status in IN_PROGRESS:
+            raise ResourceInUseException(
+                f"Solution version {solution_version_arn} is {version.status}; create the "
+                "campaign once it is ACTIVE."
+            )
+        if version.status != ACTIVE:
+            raise InvalidInputException(
+                f"Solution version {solution_version_arn} is {version.status} "
+                f"({version.failure_reason}); a campaign needs an ACTIVE one."
+            )
+        return version
 
     def _run_deploy(self, arn: str) -> None:
         with self._writing():
@@ -723,6 +816,72 @@ class PersonalizeBackend(RuntimeOperations):
             if campaign is not None:
                 self._transition(campaign, ACTIVE if reason is None else CREATE_FAILED, reason)
 
+    def update_campaign(self, campaign_arn: str, solution_version_arn: str | None = None,
+                        min_provisioned_tps: int | None = None,
+                        campaign_config: dict | None = None) -> dict[str, Any]:
+        """Deploy another solution version or settings: ``UPDATE PENDING`` -> ``UPDATE
+        IN_PROGRESS`` -> ``ACTIVE``. Meanwhile an ACTIVE campaign goes on serving what it
+        served; a failed update leaves it as it was, the failure in ``latestCampaignUpdate``."""
+        with self._writing():
+            campaign = self._get("campaign", campaign_arn)
+            if campaign.status not in (ACTIVE, CREATE_FAILED):
+                raise ResourceInUseException(
+                    f"Resource Arn {campaign_arn} is in use: the campaign is {campaign.status}; "
+                    "update it once it is ACTIVE or CREATE FAILED."
+                )
+            target = solution_version_arn or campaign.solution_version_arn
+            _check_campaign_config(target, campaign_config)
+            self._deployable(target)
+            now = time.time()
+            campaign.latest_update = {
+                "solution_version_arn": target,
+                "min_provisioned_tps": min_provisioned_tps or campaign.min_provisioned_tps,
+                "campaign_config": (campaign_config if campaign_config is not None
+                                    else campaign.campaign_config),
+                "status": CREATE_PENDING, "failure_reason": None, "created": now,
+                "updated": now, "from_status": campaign.status,
+                "from_reason": campaign.failure_reason,
+            }
+            self._transition(campaign, UPDATE_PENDING)
+            campaign.worker_pid = os.getpid()
+        self._start(self._run_update, campaign_arn)
+        return {"campaign_arn": campaign_arn}
+
+    def _run_update(self, arn: str) -> None:
+        with self._writing():
+            campaign = self._resources["campaign"].get(arn)
+            if campaign is None or campaign.status != UPDATE_PENDING:
+                return
+            self._transition(campaign, UPDATE_IN_PROGRESS)
+            update = campaign.latest_update
+            update |= {"status": CREATE_IN_PROGRESS, "updated": time.time()}
+        try:
+            self._model(update["solution_version_arn"])
+            reason = None
+        except ModelFileException as exc:
+            reason = exc.message
+        with self._writing():
+            campaign = self._resources["campaign"].get(arn)
+            if campaign is None or campaign.status != UPDATE_IN_PROGRESS:
+                return
+            if reason is not None:
+                self._end_update(campaign, reason)
+                return
+            update = campaign.latest_update
+            campaign.solution_version_arn = update["solution_version_arn"]
+            campaign.min_provisioned_tps = update["min_provisioned_tps"]
+            campaign.campaign_config = update["campaign_config"]
+            update |= {"status": ACTIVE, "updated": time.time()}
+            self._transition(campaign, ACTIVE)
+
+    def _end_update(self, campaign: Campaign, reason: str) -> None:
+        """A failed update: the campaign goes back to what it was, the reason on the update."""
+        update = campaign.latest_update or {}
+        update |= {"status": CREATE_FAILED, "failure_reason": reason, "updated": time.time()}
+        back = update.get("from_status", CREATE_FAILED)
+        self._transition(campaign, back, update.get("from_reason") if back == CREATE_FAILED
+                         else None)
+
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
         with self._reading():
             return {"campaign": self._get("campaign", campaign_arn).to_dict()}
@@ -736,7 +895,12 @@ class PersonalizeBackend(RuntimeOperations):
 
     def delete_campaign(self, campaign_arn: str) -> dict[str, Any]:
         with self._writing():
-            self._get("campaign", campaign_arn)
+            campaign = self._get("campaign", campaign_arn)
+            if campaign.status in IN_PROGRESS:
+                raise ResourceInUseException(
+                    f"Resource Arn {campaign_arn} is in use: the campaign is {campaign.status}; "
+                    "delete it once it is ACTIVE or CREATE FAILED."
+                )
             del self._resources["campaign"][campaign_arn]
         return {}
 
@@ -787,6 +951,36 @@ class PersonalizeBackend(RuntimeOperations):
             del self._resources["filter"][filter_arn]
         return {}
 
+    # ---- tags ------------------------------------------------------------------------------
+
+    def _tagged(self, resource_arn: str) -> Resource:
+        for entries in self._resources.values():
+            if resource_arn in entries:
+                return entries[resource_arn]
+        raise ResourceNotFoundException.for_arn(resource_arn)
+
+    def list_tags_for_resource(self, resource_arn: str) -> dict[str, Any]:
+        with self._reading():
+            return {"tags": [dict(t) for t in self._tagged(resource_arn).tags]}
+
+    def tag_resource(self, resource_arn: str, tags: list) -> dict[str, Any]:
+        with self._writing():
+            resource = self._tagged(resource_arn)
+            merged = {t["tag_key"]: t for t in resource.tags} | {t["tag_key"]: t for t in tags}
+            if len(merged) > MAX_TAGS:
+                raise TooManyTagsException(
+                    f"Resource Arn {resource_arn} would have {len(merged)} tags; a resource "
+                    f"can have at most {MAX_TAGS}."
+                )
+            resource.tags = list(merged.values())
+        return {}
+
+    def untag_resource(self, resource_arn: str, tag_keys: list) -> dict[str, Any]:
+        with self._writing():
+            resource = self._tagged(resource_arn)
+            resource.tags = [t for t in resource.tags if t["tag_key"] not in set(tag_keys)]
+        return {}
+
     # ---- recipes ---------------------------------------------------------------------------
 
     @staticmethod
@@ -811,8 +1005,8 @@ class PersonalizeBackend(RuntimeOperations):
                      ) -> dict[str, Any]:
         from videorecs_widgets.local.recipes import RECIPES
 
-        items = [] if domain else [self._recipe_dict(RECIPES[a], False) for a in sorted(RECIPES)]
-        return self._page(items, "recipes", next_token, max_results)
+        items = [] if domain else [([a], self._recipe_dict(RECIPES[a], False)) for a in RECIPES]
+        return paging.page(items, "recipes", next_token, max_results)
 
     def describe_recipe(self, recipe_arn: str) -> dict[str, Any]:
         from videorecs_widgets.local.recipes import RECIPES
@@ -820,6 +1014,55 @@ class PersonalizeBackend(RuntimeOperations):
         if recipe_arn not in RECIPES:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+
+def _check_hyperparameters(recipe_arn: str, solution_config: dict | None) -> None:
+    """Refuse at create_solution the hyperparameters training would refuse, as the service
+    does: a name the recipe does not take, or a value out of its range."""
+    from videorecs_widgets.local import recipes
+
+    given = (solution_config or {}).get("algorithm_hyper_parameters") or {}
+    if not given:
+        return
+    accepted = sorted(recipes.hyperparameter_defaults(recipe_arn))
+    unknown = sorted(set(given) - set(accepted))
+    recipe = recipe_arn.rsplit("/", 1)[-1]
+    if unknown:
+        raise InvalidInputException(
+            f"solutionConfig.algorithmHyperParameters: {', '.join(map(repr, unknown))} "
+            f"{'is not a hyperparameter' if len(unknown) == 1 else 'are not hyperparameters'} "
+            f"of the recipe {recipe!r}; it takes: {', '.join(accepted) or 'none'}."
+        )
+    try:
+        recipes.parse_hyperparameters(recipe_arn, given)
+    except recipes.TrainingError as exc:
+        raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {exc}") from None
+
+
+def _check_campaign_config(solution_version_arn: str, config: dict | None) -> None:
+    """Refuse the campaign settings the engine would otherwise accept and ignore."""
+    config = config or {}
+    if solution_version_arn.endswith("/$LATEST") or config.get(
+            "sync_with_latest_solution_version"):
+        raise InvalidInputException(
+            "Automatic campaign updates (syncWithLatestSolutionVersion, with a "
+            "solutionVersionArn of the form SOLUTION_ARN/$LATEST) are not supported by the "
+            "embedded engine: give the ARN of an ACTIVE solution version, and call "
+            "update_campaign with the new one after training again."
+        )
+    unsupported = {
+        "item_exploration_config": "campaignConfig.itemExplorationConfig (explorationWeight, "
+                                   "explorationItemAgeCutOff)",
+        "enable_metadata_with_recommendations": "campaignConfig."
+                                                "enableMetadataWithRecommendations",
+        "ranking_influence": "campaignConfig.rankingInfluence",
+    }
+    for key, what in unsupported.items():
+        if config.get(key):
+            raise InvalidInputException(
+                f"{what} is not supported by the embedded engine: its models would answer "
+                "exactly as without it. Leave it out."
+            )
 
 
 # --------------------------------------------------------------------------- one per workspace

@@ -12,7 +12,10 @@ into ``botocore.exceptions.ClientError``, so callers see exactly what the servic
         ├── ResourceAlreadyExistsException
         ├── ResourceInUseException
         ├── ResourceNotFoundException  (404 on the runtime API, 400 on the control plane)
-        └── ModelFileException         local only: a trained model file is missing or damaged
+        ├── TooManyTagsException
+        ├── ModelFileException         local only: a trained model file is missing or damaged
+        ├── StateFileException         local only: the workspace's state.json cannot be read
+        └── InternalFailure            anything else that went wrong inside the engine (500)
 
 Messages follow the service's wording ("Resource Arn arn:...:campaign/x does not exist.").
 """
@@ -74,6 +77,10 @@ class ResourceNotFoundException(PersonalizeServiceError):
         return cls(f"Resource Arn {arn} does not exist.")
 
 
+class TooManyTagsException(PersonalizeServiceError):
+    code = "TooManyTagsException"
+
+
 class ModelFileException(PersonalizeServiceError):
     """A trained model file is missing or damaged: only the resources using it are affected.
 
@@ -82,4 +89,25 @@ class ModelFileException(PersonalizeServiceError):
     """
 
     code = "ModelFileException"
+    status = 500
+
+
+class StateFileException(PersonalizeServiceError):
+    """The workspace's ``state.json`` cannot be read (damaged, another version, unknown entries).
+
+    Local only, like :class:`ModelFileException`: status 500, and every call answers it until
+    the file is moved away or repaired, so the engine never works on (or saves over) a state it
+    did not understand.
+    """
+
+    code = "StateFileException"
+    status = 500
+
+
+class InternalFailure(PersonalizeServiceError):
+    """An unexpected error inside the engine (a bug): the common AWS error code and status for a
+    request that failed for an unknown reason. The protocol layer answers it for any exception
+    that is not a service error, and logs the traceback."""
+
+    code = "InternalFailure"
     status = 500

@@ -1,8 +1,9 @@
 """Dataset import: read a local path, a file:// URI or s3://, and check it against the schema.
 
 Schemas are Personalize's Avro records. A file must have a header row whose columns are the
-schema's fields (case is ignored, the schema's spelling is kept); every value must fit its
-field's type. Interactions data must also pass what the service checks beyond the schema
+schema's fields (case is ignored, the schema's spelling is kept; the names must not be in
+quotation marks, as the Developer Guide says); every value must fit its field's type.
+Interactions data must also pass what the service checks beyond the schema
 (:func:`check_interactions`: no byte-order mark on the header, epoch seconds, ...). Problems
 become an :class:`ImportFailed` whose message is the job's ``failureReason`` and names the
 column (and the row, counting the header as row 1).
@@ -11,6 +12,7 @@ column (and the row, counting the header as row 1).
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 from collections.abc import Callable
@@ -132,6 +134,14 @@ def load_csv(data: bytes, fields: list[SchemaField], location: str,
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"Data at {location!r} is not a readable CSV file: {exc}.") from None
+    quoted = _quoted_header_names(data)
+    if quoted:
+        raise ImportFailed(
+            f"Data at {location!r} would be refused by Amazon Personalize: header, line 1: "
+            f"{', '.join(quoted)} {'is' if len(quoted) == 1 else 'are'} in quotation marks; "
+            "the first row must hold the column names without quotation marks (write the "
+            "header unquoted, e.g. USER_ID,ITEM_ID,TIMESTAMP)."
+        )
     raw = frame
     by_upper = {f.name.upper(): f for f in fields}
     renames: dict[str, str] = {}
@@ -167,6 +177,14 @@ def load_csv(data: bytes, fields: list[SchemaField], location: str,
             f"does not see {first[1:]}; save the file as UTF-8 without BOM."
         )
     return pd.DataFrame(out)
+
+
+def _quoted_header_names(data: bytes) -> list[str]:
+    """The header's names as written when in quotation marks (pandas drops the marks)."""
+    first = data.removeprefix(codecs.BOM_UTF8).split(b"\n", 1)[0].rstrip(b"\r")
+    names = next(csv.reader([first.decode("utf-8", errors="replace")],
+                            quoting=csv.QUOTE_NONE), [])
+    return [name for name in names if name.strip().startswith('"')]
 
 
 def check_interactions(frame: pd.DataFrame, location: str, *, bom: bool = False) -> None:

@@ -16,12 +16,19 @@ stay as given), calls the backend method named after the operation, converts the
 result back into the output shape's camelCase JSON, and hands that body to botocore's own
 response parser, so timestamps, types and ``ResponseMetadata`` are exactly what a real response
 gives. Service errors travel the same way, as the service's error body and status.
+
+Any other exception raised while answering (a bug in the engine) must not escape through boto3
+as a bare ``KeyError``: it becomes the common AWS error ``InternalFailure`` (status 500) with a
+one-line message, and its traceback goes to the ``videorecs_widgets`` log. Only
+:class:`~videorecs_widgets.errors.InvalidParameterError` passes as it is: it says the workspace
+folder itself is unusable, as it does when the clients are made.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -32,9 +39,14 @@ from botocore.model import OperationModel, Shape
 
 from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.local.constraints import request_checker
-from videorecs_widgets.local.exceptions import InvalidInputException, PersonalizeServiceError
+from videorecs_widgets.local.exceptions import (
+    InternalFailure,
+    InvalidInputException,
+    PersonalizeServiceError,
+)
 
 SERVICES = ("personalize", "personalize-runtime")
+log = logging.getLogger(__name__)
 
 
 class _Body:
@@ -151,7 +163,11 @@ class EngineHandler:
             status = 200
             wire = to_wire(result or {}, model.output_shape) if model.output_shape else {}
             headers = {"x-amzn-requestid": request_id}
-        except PersonalizeServiceError as error:
+        except InvalidParameterError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the caller as a ClientError
+            error = (exc if isinstance(exc, PersonalizeServiceError)
+                     else _internal_failure(model, exc))
             status = error.status_for(service)
             wire = {"__type": error.code, "message": error.message}
             headers = {"x-amzn-requestid": request_id, "x-amzn-errortype": error.code}
@@ -165,6 +181,14 @@ class EngineHandler:
         http = AWSResponse(f"local://videorecs/{service}/{model.name}", status, headers,
                            _Body(data))
         return http, parsed
+
+
+def _internal_failure(model: OperationModel, exc: Exception) -> InternalFailure:
+    log.error("The embedded engine failed on %s", model.name, exc_info=exc)
+    return InternalFailure(
+        f"The embedded engine failed on {model.name}: {type(exc).__name__}: {exc}. This is a "
+        "bug in the engine; the traceback is in the 'videorecs_widgets' log."
+    )
 
 
 def attach(client: Any, backend: Any) -> Any:

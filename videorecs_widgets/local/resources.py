@@ -20,16 +20,24 @@ ACTIVE = "ACTIVE"
 CREATE_PENDING = "CREATE PENDING"
 CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
 CREATE_FAILED = "CREATE FAILED"
+UPDATE_PENDING = "UPDATE PENDING"  # only campaigns are updated (UpdateCampaign)
+UPDATE_IN_PROGRESS = "UPDATE IN_PROGRESS"
 
-# Every status change of every resource goes through this table.
+# Every status change of every resource goes through this table. An update starts from ACTIVE
+# or CREATE FAILED (as UpdateCampaign requires) and ends ACTIVE, or back where it started when
+# it fails (the campaign keeps what it had).
 TRANSITIONS: dict[str | None, tuple[str, ...]] = {
     None: (CREATE_PENDING,),
     CREATE_PENDING: (CREATE_IN_PROGRESS, CREATE_FAILED),
     CREATE_IN_PROGRESS: (ACTIVE, CREATE_FAILED),
-    ACTIVE: (),
-    CREATE_FAILED: (),
+    ACTIVE: (UPDATE_PENDING,),
+    CREATE_FAILED: (UPDATE_PENDING,),
+    UPDATE_PENDING: (UPDATE_IN_PROGRESS, ACTIVE, CREATE_FAILED),
+    UPDATE_IN_PROGRESS: (ACTIVE, CREATE_FAILED),
 }
-IN_PROGRESS = (CREATE_PENDING, CREATE_IN_PROGRESS)
+CREATING = (CREATE_PENDING, CREATE_IN_PROGRESS)
+UPDATING = (UPDATE_PENDING, UPDATE_IN_PROGRESS)
+IN_PROGRESS = CREATING + UPDATING
 
 
 def make_arn(resource: str) -> str:
@@ -214,11 +222,24 @@ class SolutionVersion(Resource):
 
 @dataclass
 class Campaign(Resource):
+    """A deployed solution version. ``solution_version_arn`` and the settings are what it serves
+    now; ``latest_update`` is the last UpdateCampaign (what it will serve once that is ACTIVE,
+    its own status and failure, and ``from_status``, the status to go back to if it fails)."""
+
     kind: ClassVar[str] = "campaign"
     arn_key: ClassVar[str] = "campaign_arn"
     solution_version_arn: str = ""
     min_provisioned_tps: int = 1
     campaign_config: dict | None = None
+    latest_update: dict | None = None
+
+    @property
+    def serves(self) -> bool:
+        """Whether it answers recommendations: when ACTIVE, and during an update of an ACTIVE
+        campaign (with what it served before, as the service does)."""
+        if self.status in UPDATING:
+            return (self.latest_update or {}).get("from_status") == ACTIVE
+        return self.status == ACTIVE
 
     def to_dict(self, full: bool = True) -> dict[str, Any]:
         out = self.base()
@@ -228,6 +249,17 @@ class Campaign(Resource):
                 "min_provisioned_tps": self.min_provisioned_tps,
                 "campaign_config": self.campaign_config,
             }
+            update = self.latest_update
+            if update is not None:
+                out["latest_campaign_update"] = {
+                    "solution_version_arn": update["solution_version_arn"],
+                    "min_provisioned_tps": update["min_provisioned_tps"],
+                    "campaign_config": update["campaign_config"],
+                    "status": update["status"],
+                    "failure_reason": update.get("failure_reason"),
+                    "creation_date_time": update["created"],
+                    "last_updated_date_time": update["updated"],
+                }
         return out
 
 

@@ -24,7 +24,7 @@ from videorecs_widgets.local.exceptions import (
     ModelFileException,
     ResourceNotFoundException,
 )
-from videorecs_widgets.local.resources import ACTIVE, SolutionVersion
+from videorecs_widgets.local.resources import SolutionVersion
 from videorecs_widgets.local.store import WorkspaceStore
 
 MAX_RESULTS = 500  # numResults and inputList limits of the runtime API
@@ -92,7 +92,7 @@ class RuntimeOperations:
             campaign = self._resources["campaign"].get(campaign_arn)
             if campaign is None:
                 raise ResourceNotFoundException.for_arn(campaign_arn)
-            if campaign.status != ACTIVE:
+            if not campaign.serves:  # ACTIVE, or updating an ACTIVE one
                 raise InvalidInputException(
                     f"Campaign {campaign_arn} is {campaign.status}, not ACTIVE: wait until it "
                     "is ACTIVE before asking it for recommendations."

@@ -10,6 +10,12 @@ Layout of a workspace::
 Every write goes to a temporary file in the same folder and is renamed over the target, so a
 reader never sees half a file. A process notices that another one changed ``state.json`` by
 its inode, size and modification time, and reloads it.
+
+A ``state.json`` the engine cannot read (not JSON, another version, an entry it does not know)
+is never written over: it counts as read only once the backend has built its resources from it,
+so every call refuses it again (:class:`~.exceptions.StateFileException`, naming the file and the
+problem) until someone moves it away or repairs it, and :meth:`WorkspaceStore.save` refuses to
+replace a file this process has not read.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from videorecs_widgets.errors import InvalidParameterError
+from videorecs_widgets.local.exceptions import StateFileException
 
 try:  # POSIX only; on other systems two processes writing at once is simply not guarded.
     import fcntl
@@ -31,6 +39,11 @@ except ImportError:  # pragma: no cover - Windows
 
 STATE_VERSION = 1
 WORKSPACE_ENV = "VIDEORECS_WORKSPACE"
+T = TypeVar("T")
+
+
+def _as_is(state: dict) -> Any:
+    return state
 
 
 def resolve_workspace(workspace: str | os.PathLike[str] | None = None) -> Path:
@@ -118,26 +131,41 @@ class WorkspaceStore:
         """True when state.json differs from what this process last read or wrote."""
         return self._signature() != self._seen
 
-    def load(self) -> dict:
-        """The stored state (empty when the workspace is new)."""
+    def load(self, build: Callable[[dict], T] = _as_is) -> T:
+        """What ``build`` makes of the stored state (an empty state when the workspace is new).
+
+        The file counts as read only once ``build`` has returned: when it raises (a state this
+        library cannot use), the next :meth:`changed_on_disk` is still true, so the next call
+        reads and refuses the file again instead of working on an empty workspace.
+        """
         signature = self._signature()
         if signature is None:
+            built = build({"version": STATE_VERSION, "resources": {}})
             self._seen = None
-            return {"version": STATE_VERSION, "resources": {}}
+            return built
         text = self.state_path.read_text(encoding="utf-8")
         try:
             state = json.loads(text)
         except json.JSONDecodeError as exc:
-            from videorecs_widgets.errors import EngineError
-
-            raise EngineError(
-                f"Reading the engine state {str(self.state_path)!r} failed: it is not valid JSON "
-                f"({exc}). Move the file away to start an empty workspace."
-            ) from exc
+            raise self.unreadable(f"it is not valid JSON ({exc})") from None
+        built = build(state)
         self._seen = signature
-        return state
+        return built
+
+    def unreadable(self, problem: str) -> StateFileException:
+        """The error for a state file the engine cannot use, naming the file and the problem."""
+        return StateFileException(
+            f"The engine state {str(self.state_path)!r} cannot be read: {problem}. The engine "
+            "leaves the file as it is; move it away to start an empty workspace (its resources "
+            "are then forgotten), or repair it."
+        )
 
     def save(self, state: dict) -> None:
+        if self.changed_on_disk():  # never replace a state this process has not read
+            raise self.unreadable(
+                "it changed on disk after this process last read it, and it was not read again "
+                "before saving"
+            )
         data = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
         atomic_write_bytes(self.state_path, data)
         self._seen = self._signature()
