@@ -99,6 +99,21 @@ def test_recommend_joins_the_campaigns_ids_to_the_catalog(service, specs, lab_ca
     assert result.recommendation_id
 
 
+def test_models_without_scores_give_na_scores_and_cards_without_a_score(service, specs):
+    from videorecs_widgets.widgets.cards import card_html
+
+    # Similar-items and popularity campaigns return item ids only, as the service does.
+    unscored = (service.similar(specs["sims"], "50"), service.recommend(specs["popularity"], "1"))
+    for result in unscored:
+        assert result.ok and len(result.frame) == 25
+        assert str(result.frame["score"].dtype) == "Float64"
+        assert result.frame["score"].isna().all()
+        assert "score" not in card_html(result.frame.iloc[0].to_dict())
+    scored = service.recommend(specs["recs"], "1").frame
+    assert scored["score"].notna().all() and scored["score"].iloc[0] < 0.05
+    assert "score 0.0" in card_html(scored.iloc[0].to_dict())
+
+
 def test_recommend_popularity_lists_the_most_liked_films(service, specs):
     result = service.recommend(specs["popularity"], "196", n=5)
     # The five ML-100k films with the most 4- and 5-star ratings among lab interactions.

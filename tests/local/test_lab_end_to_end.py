@@ -314,6 +314,28 @@ def test_get_personalized_ranking__unknown_items_last(lab):
     assert ranked[:24] != popular  # the user's own order, not the popularity order
 
 
+def test_get_recommendations__scores_as_the_service_gives_them(lab):
+    # User-Personalization: shares of the whole catalogue (1,682 films), so 500 of them sum
+    # to less than 1 and the best is a small number, never 1.
+    response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["user"], userId="1",
+                                               numResults=500)
+    scores = [e["score"] for e in response["itemList"]]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    assert sum(scores) < 1.0 and scores[0] < 0.05
+    # Personalized-Ranking: shares of the input list; a film the model never saw gets 0.
+    ranking = lab.runtime.get_personalized_ranking(
+        campaignArn=lab.campaigns["ranking"], userId="1",
+        inputList=["1", "50", "181", "unknown-film"])["personalizedRanking"]
+    assert sum(e["score"] for e in ranking) == pytest.approx(1.0)
+    assert ranking[-1] == {"itemId": "unknown-film", "score": 0.0}
+    # SIMS, Similar-Items and Popularity-Count return no score at all.
+    for key, query in (("sims", {"itemId": "1"}), ("similar", {"itemId": "1"}),
+                       ("popularity", {"userId": "1"})):
+        response = lab.runtime.get_recommendations(campaignArn=lab.campaigns[key], **query)
+        _valid_output(lab.runtime, "GetRecommendations", response)
+        assert response["itemList"] and all(set(e) == {"itemId"} for e in response["itemList"])
+
+
 # -- runtime errors -----------------------------------------------------------------------------
 
 

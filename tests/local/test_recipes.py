@@ -113,6 +113,31 @@ def test_recommend_allowed_restricts_candidates(models, arn):
     assert ids  # user3 has seen some of these, but not all three
 
 
+def test_recommend_scores_are_shares_of_the_whole_catalogue(synthetic):
+    # As the service's User-Personalization: every catalogue item's score sums to 1, and an
+    # item left out of the answer (the user's history) still counts in that sum.
+    arn = RECIPE_PREFIX + "aws-user-personalization"
+    everything = train(arn, synthetic, hyperparameters={"exclude_interacted": "false"})
+    unseen = train(arn, synthetic).recommend("user3", 500)
+    every_item = everything.recommend("user3", 500)
+    assert len(every_item) == 80 and len(unseen) == 80 - 25
+    assert sum(score for _, score in every_item) == pytest.approx(1.0)
+    shares = dict(every_item)
+    assert [score for _, score in unseen] == pytest.approx([shares[i] for i, _ in unseen])
+    assert 0.0 < sum(score for _, score in unseen) < 1.0
+    assert unseen[0][1] < 0.5
+
+
+@pytest.mark.parametrize("arn", RANKING)
+def test_rank_scores_are_shares_of_the_input_list(models, arn):
+    ranked = models[arn].rank("user3", ["item41", "item0", "not-an-item", "item79", "item41"])
+    assert [item for item, _ in ranked][-1] == "not-an-item"
+    scores = dict(ranked)
+    assert scores["not-an-item"] == 0.0
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert all(0.0 < scores[i] < 1.0 for i in ("item41", "item0", "item79"))
+
+
 def test_user_model_learns_the_taste_block(models):
     model = models[RECIPE_PREFIX + "aws-user-personalization"]
     # user3 lives in the second block (items 40..79): its top 10 stays there.

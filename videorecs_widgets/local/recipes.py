@@ -39,6 +39,11 @@ the same demographics when the Users data has them; :meth:`TrainedModel.recommen
 an unknown or isolated item's similar items are the most popular items; a ranking puts items
 the model never saw last, in input order, score 0.
 
+Scores, as the service gives them: a user-personalization score is the item's share of the
+user's scores over the whole catalogue (all of them sum to 1), a ranking score its share over
+the input list; related-items and popularity answers carry no score (:attr:`RecipeInfo.scored`).
+Normalising divides by one positive sum, so it never changes an order or a metric.
+
 Models are deterministic: ``seed`` selects the evaluation split (see :mod:`.split`) and seeds
 the one ``numpy.random.Generator`` any randomised step would draw from.
 """
@@ -95,6 +100,17 @@ class RecipeInfo:
     recipe_type: str
     kind: str
     description: str
+
+    @property
+    def scored(self) -> bool:
+        """True when the service's answers carry a ``score``.
+
+        User-Personalization and Personalized-Ranking score each item (relative scores that
+        sum to 1, see :meth:`.TrainedModel.recommend` and :meth:`.TrainedModel.rank`); the
+        docs' "How recommendation scoring works" gives SIMS, Similar-Items and
+        Popularity-Count no score, so their item lists hold only item ids.
+        """
+        return self.kind in ("user", "ranking")
 
 
 def _info(name: str, recipe_type: str, kind: str, description: str) -> RecipeInfo:

@@ -5,6 +5,10 @@ backend's resources and workspace and adds the trained models (loaded once per p
 reloaded when their file changes), filters and the service's limits: ``numResults`` 25 by
 default and at most 500, ``inputList`` at most 500, items the model never saw at the end of a
 ranking. v2 recipes say ``reason: ["Popular item"]`` when the user is unknown (cold).
+
+Scores follow the service: user-personalization scores sum to 1 over the whole catalogue,
+ranking scores over the ``inputList`` (unknown items 0); SIMS, Similar-Items and
+Popularity-Count answers carry no ``score`` at all.
 """
 
 from __future__ import annotations
@@ -227,9 +231,14 @@ class RuntimeOperations:
             pairs = model.recommend(user_id, count, exclude=exclude, allowed=allowed)
             if recipe_name.endswith("-v2") and model.recommend_is_cold(user_id):
                 reason = ["Popular item"]  # v2 recipes say why an item is there
+        from videorecs_widgets.local.recipes import RECIPES
+
+        scored = RECIPES[version.settings["recipe_arn"]].scored
         items = []
         for item, score in pairs:
-            entry: dict[str, Any] = {"item_id": str(item), "score": float(score)}
+            entry: dict[str, Any] = {"item_id": str(item)}
+            if scored:  # related-items and popularity answers have no score (see RecipeInfo)
+                entry["score"] = float(score)
             if reason:
                 entry["reason"] = reason
             items.append(entry)
