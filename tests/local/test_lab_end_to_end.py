@@ -248,14 +248,25 @@ def test_get_recommendations__unknown_user_gets_popular_items(lab):
 
 
 def test_get_recommendations__popularity_count(lab):
-    response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["popularity"],
-                                               userId="1", numResults=5)
+    def ids(user: str, **kwargs) -> list[str]:
+        response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["popularity"],
+                                                   userId=user, numResults=10, **kwargs)
+        return [e["itemId"] for e in response["itemList"]]
+
     counts = lab.interactions["ITEM_ID"].value_counts()
-    unseen = counts[~counts.index.isin(lab.rated("1"))]
-    items = [e["itemId"] for e in response["itemList"]]
-    # The five most-interacted films the user has not rated (equal counts in either order).
-    assert [counts[i] for i in items] == list(unseen.iloc[:5])
-    assert not set(items) & lab.rated("1")
+    # "The recipe returns the same popular items for all users": seen or not, cold or not.
+    items = ids("1")
+    assert ids("196") == items == ids("no-such-user")
+    assert [counts[i] for i in items] == list(counts.iloc[:10])
+    assert set(items) & lab.rated("1")  # user 1 rated most of the popular films
+    # A filter on the user's interactions still takes out what they have seen.
+    unseen = lab.personalize.create_filter(
+        name="lab-popular-unseen", datasetGroupArn=lab.dataset_group,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')["filterArn"]
+    filtered = ids("1", filterArn=unseen)
+    not_rated = counts[~counts.index.isin(lab.rated("1"))]
+    assert [counts[i] for i in filtered] == list(not_rated.iloc[:10])
+    assert not set(filtered) & lab.rated("1")
 
 
 def test_get_recommendations__sims_similar_items(lab):

@@ -222,16 +222,22 @@ class TrainedModel:
         history unless the model was trained with ``exclude_interacted`` false; ``allowed``
         (when given) restricts the candidates. A user without history gets the most popular
         items.
+
+        A popularity model gives every user the same popular items, as the service's
+        Popularity-Count does ("the same popular items for all users"): a user's history is
+        not taken out, only ``exclude`` (a filter, such as one on the user's interactions) and
+        ``allowed`` apply.
         """
         self._require("recommend", ("user", "popularity"))
         user = self.users.index(user_id)
         if self.kind == "popularity":
             scores = self._popular_score.astype(np.float64)
+            banned = np.empty(0, dtype=np.int64)
         else:
             scores = self._user_scores(user, user_id)
-        banned = self._history(user)
-        if not self.params.get("exclude_interacted", True):
-            banned = banned[:0]
+            banned = self._history(user)
+            if not self.params.get("exclude_interacted", True):
+                banned = banned[:0]
         # One sum per call; the list is chosen on the raw scores, so normalising never
         # changes its order.
         total = float(scores.sum())

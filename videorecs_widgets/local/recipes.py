@@ -391,18 +391,24 @@ def _blend_genres(s, genres: sp.csr_matrix, weight: float, k: int):
 def recommendations_for_test_users(
     model: TrainedModel, inputs: Mapping[str, list[str]], k: int = metrics_module.EVALUATION_LENGTH
 ) -> dict[str, list[str]]:
-    """Each test user's top ``k`` from ``model``, never items of their input.
+    """Each test user's top ``k`` from ``model``: what its campaign would answer for them.
 
-    user / popularity models: :meth:`TrainedModel.recommend`; ranking models: the whole
-    catalogue ranked for the user; related-items models: items similar to the user's newest
-    input item (popular items when the user has no input).
+    The documented protocol gives the solution version each test user's input (their oldest
+    90%) and compares its recommendations with the newest 10%; it does not say that the input
+    is taken out. So user / popularity models answer exactly as
+    :meth:`TrainedModel.recommend` does at run time for that user (whose training history is
+    their input): user-personalization leaves the input out (unless trained with
+    ``exclude_interacted`` false), popularity-count gives every user the same popular items,
+    seen or not. Ranking models: the whole catalogue ranked for the user, input left out (the
+    user model's list). Related-items models: items similar to the user's newest input item
+    (popular items when the user has no input), input left out.
     """
     out: dict[str, list[str]] = {}
     catalogue = model.items.ids
     for user, history in inputs.items():
         seen = set(history)
         if model.kind in ("user", "popularity"):
-            ranked = [item for item, _ in model.recommend(user, k, exclude=history)]
+            ranked = [item for item, _ in model.recommend(user, k)]
         elif model.kind == "ranking":
             ranked = [item for item, _ in model.rank(user, catalogue) if item not in seen][:k]
         else:
