@@ -484,6 +484,37 @@ def test_get_recommendations__include_genre_filter(lab):
         "($GENRE)' INCLUDEs with them, so each needs a value in filterValues.")
 
 
+def test_get_recommendations__numeric_filters_on_a_nullable_int(lab):
+    # YEAR is ["null", "int"] in the lab's items schema and film 267 has no year.
+    p = lab.personalize
+    years = dict(zip(lab.movies["item_id"], lab.movies["year"].fillna(0), strict=True))
+    of_1995 = {i for i, y in years.items() if y == 1995}
+    assert len(of_1995) == 296 and years["267"] == 0
+
+    def ids(expression: str, **values: str) -> set[str]:
+        arn = p.create_filter(name=f"lab-year-{len(p.list_filters()['Filters'])}",
+                              datasetGroupArn=lab.dataset_group,
+                              filterExpression=expression)["filterArn"]
+        response = lab.runtime.get_recommendations(
+            campaignArn=lab.campaigns["popularity"], userId="1", numResults=500,
+            filterArn=arn, **({"filterValues": values} if values else {}))
+        return {e["itemId"] for e in response["itemList"]}
+
+    by_param = "INCLUDE ItemID WHERE Items.YEAR IN ($Y)"
+    assert ids(by_param, Y='"1995"') == of_1995
+    assert ids(by_param, Y='"1995.0"') == of_1995
+    assert ids("INCLUDE ItemID WHERE Items.YEAR IN (1995)") == of_1995
+    assert ids("INCLUDE ItemID WHERE Items.YEAR = 1995") == of_1995
+    assert ids(by_param, Y='"1980","1995"') == of_1995 | {i for i, y in years.items()
+                                                          if y == 1980}
+    with pytest.raises(ClientError) as excinfo:
+        ids(by_param, Y='"abc"')
+    assert _error(excinfo)[:2] == (
+        "InvalidInputException",
+        "Filter condition Items.YEAR IN 'abc': Items.YEAR is a numeric field, so each value "
+        "must be a number.")
+
+
 def test_get_recommendations__exclude_interacted_filter_on_sims(lab):
     p = lab.personalize
     arn = p.create_filter(

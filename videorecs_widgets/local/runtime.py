@@ -28,6 +28,7 @@ from videorecs_widgets.local.exceptions import (
     ModelFileException,
     ResourceNotFoundException,
 )
+from videorecs_widgets.local.importer import parse_schema
 from videorecs_widgets.local.resources import ACTIVE, SolutionVersion
 from videorecs_widgets.local.store import WorkspaceStore
 
@@ -48,7 +49,8 @@ def _kind_errors_as_invalid_input() -> Iterator[None]:
 
 class RuntimeOperations:
     """The runtime operations. The backend provides the state they read: ``store``,
-    ``_resources``, ``_reading()`` and ``_group_frame()``, and the caches below."""
+    ``_resources``, ``_reading()``, ``_children()`` and ``_group_frame()``, and the caches
+    below."""
 
     store: WorkspaceStore
     _resources: dict[str, dict[str, Any]]
@@ -125,11 +127,16 @@ class RuntimeOperations:
                 )
             items = self._group_frame(group, "ITEMS")
             interactions = self._group_frame(group, "INTERACTIONS")
+            types = self._item_field_types(group)
         key = ("filter", filter_arn, resource.updated)
         expression = self._derived.get(key)
         if expression is None:
             expression = self._derived[key] = filter_lang.parse_filter_expression(
                 resource.filter_expression)
+        # Checked again: the ITEMS dataset may have been deleted or replaced since creation.
+        filter_lang.check_fields(
+            expression, types, group=group,
+            subject=f"Filter {filter_arn} (expression {resource.filter_expression!r})")
         unknown = sorted(set(filter_values or {}) - expression.params)
         if unknown:
             raise InvalidInputException(
@@ -138,10 +145,10 @@ class RuntimeOperations:
             )
         for name, raw in (filter_values or {}).items():  # also those of skipped EXCLUDE blocks
             filter_lang.parse_filter_value(name, raw)
-        index_key = ("items", id(items))
+        index_key = ("items", id(items), tuple(sorted((types or {}).items())))
         index = self._derived.get(index_key)
         if index is None or index[0] is not items:
-            index = self._derived[index_key] = (items, filter_lang.ItemIndex(items))
+            index = self._derived[index_key] = (items, filter_lang.ItemIndex(items, types))
 
         def interacted(event_types: tuple[str, ...] | None) -> set[str]:
             if user_id is None or interactions is None:
@@ -155,6 +162,24 @@ class RuntimeOperations:
 
         return filter_lang.apply_filter(expression, filter_values=filter_values,
                                         items=index[1], interacted=interacted)
+
+    def _item_field_types(self, group: str) -> dict[str, str] | None:
+        """The group's ITEMS fields (upper case) and Avro types; None without an ITEMS dataset.
+
+        Call while reading the resources. Each schema text is parsed once (a schema deleted
+        and created again under the same name keeps its ARN, hence the text in the key).
+        """
+        for dataset in self._children("dataset", "dataset_group_arn", group):
+            if dataset.dataset_type != "ITEMS":
+                continue
+            schema = self._resources["schema"].get(dataset.schema_arn)
+            if schema is None:
+                return None
+            key = ("schema-types", schema.arn, schema.schema)
+            if key not in self._derived:
+                self._derived[key] = {f.name.upper(): f.type for f in parse_schema(schema.schema)}
+            return dict(self._derived[key])
+        return None
 
     def _histories(self, interactions: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
         """Per user, per event type, the items interacted with (built once per data file)."""
