@@ -82,6 +82,30 @@ def test_overlap_rejects_p_outside_0_1():
         overlap(["1"], ["1"], p=1.0)
 
 
+# ---- messages ----------------------------------------------------------------------------
+
+def test_long_messages_are_cut_at_a_word_and_keep_their_advice():
+    from videorecs_widgets.results import _short
+
+    # The engine's message for a damaged model file, as a status line first showed it.
+    arn = ("arn:aws:personalize:local:000000000000:solution/personalize-lab-popularity/"
+           "a1b2c3d4e5f6a7b8")
+    message = (f"The model file of solution version {arn} ('a1b2c3d4e5f6a7b8.model' in the "
+               "workspace's models folder) cannot be loaded: Cannot load model file "
+               "'/home/someone/projects/video-recs/.videorecs/models/a1b2c3d4e5f6a7b8.model': it "
+               "is damaged (BadZipFile: File is not a zip file). Train a new solution version.")
+    short = _short(message)
+    assert len(message) > 240 and len(short) <= 240
+    assert short.endswith("… Train a new solution version.")
+    assert short.startswith(f"The model file of solution version {arn} (")
+    head = short[: -len("… Train a new solution version.")]
+    assert message.startswith(head) and not message[len(head)].isalnum()  # between words
+    # Without a short last sentence: cut at a word, marked with an ellipsis.
+    words = " ".join(["word"] * 80)
+    assert _short(words) == " ".join(["word"] * 47) + "…"
+    assert _short("short. text") == "short. text" and _short("") == ""
+
+
 # ---- recommendations -----------------------------------------------------------------------
 
 def test_recommend_joins_the_campaigns_ids_to_the_catalog(service, specs, lab_campaigns):

@@ -44,7 +44,15 @@ PRIOR_HISTORY = 10.0
 
 
 class ModelFileError(EngineError):
-    """A model file is missing or damaged; the message names the file."""
+    """A model file is missing or damaged; the message names the file.
+
+    ``reason`` is the message without the file ("it is damaged (BadZipFile: ...)"), for a
+    caller that names the file its own way.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class RecipeKindError(EngineError, ValueError):
@@ -345,7 +353,8 @@ class TrainedModel:
         """Read a model written by :meth:`save`; raises :class:`ModelFileError` naming the file."""
         path = Path(path)
         if not path.is_file():
-            raise ModelFileError(f"Cannot load model file {str(path)!r}: the file does not exist.")
+            reason = "the file does not exist"
+            raise ModelFileError(f"Cannot load model file {str(path)!r}: {reason}.", reason)
         try:
             # Our own handle, so a file np.load rejects is still closed.
             with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
@@ -391,7 +400,6 @@ class TrainedModel:
         except ModelFileError:
             raise
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelFileError(
-                f"Cannot load model file {str(path)!r}: it is damaged "
-                f"({type(exc).__name__}: {exc})."
-            ) from exc
+            reason = f"it is damaged ({type(exc).__name__}: {exc})"
+            message = f"Cannot load model file {str(path)!r}: {reason}."
+            raise ModelFileError(message, reason) from exc

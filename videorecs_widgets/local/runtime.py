@@ -78,10 +78,13 @@ class RuntimeOperations:
             try:
                 model = TrainedModel.load(path)
             except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
+                # The file is named once, by its name in the workspace; the advice stays short
+                # and last, where a status line that has to shorten the message keeps it.
+                reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
                 raise ModelFileException(
                     f"The model file of solution version {solution_version_arn} "
-                    f"({path.name!r} in the workspace's models folder) cannot be loaded: {exc}. "
-                    "Train a new solution version."
+                    f"({path.name!r} in the workspace's models folder) cannot be loaded: "
+                    f"{reason}. Train a new solution version."
                 ) from None
             self._models[solution_version_arn] = (signature, model)
         return model
