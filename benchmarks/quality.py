@@ -8,7 +8,8 @@ Run on demand, never from the tests::
 The data is the lab's: MovieLens 100k ratings above 3.6 (``personalize_data.interactions_frame``).
 For each split seed the documented Personalize split (:mod:`videorecs_widgets.local.split`) is
 made once and every model trains on the same training part and answers the same test users,
-25 items each, never items of the user's input. Printed: the mean of the eight
+25 items each, as their campaigns would answer (user models never give items of the user's
+input; popularity-count gives every user the same items). Printed: the mean of the eight
 ``get_solution_metrics`` values over the seeds, training seconds, the last-item NDCG variant
 (the one the service's 2019 numbers fit), and the issue's targets with PASS / FAIL.
 

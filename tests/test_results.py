@@ -82,6 +82,30 @@ def test_overlap_rejects_p_outside_0_1():
         overlap(["1"], ["1"], p=1.0)
 
 
+# ---- messages ----------------------------------------------------------------------------
+
+def test_long_messages_are_cut_at_a_word_and_keep_their_advice():
+    from videorecs_widgets.results import _short
+
+    # The engine's message for a damaged model file, as a status line first showed it.
+    arn = ("arn:aws:personalize:local:000000000000:solution/personalize-lab-popularity/"
+           "a1b2c3d4e5f6a7b8")
+    message = (f"The model file of solution version {arn} ('a1b2c3d4e5f6a7b8.model' in the "
+               "workspace's models folder) cannot be loaded: Cannot load model file "
+               "'/home/someone/projects/video-recs/.videorecs/models/a1b2c3d4e5f6a7b8.model': it "
+               "is damaged (BadZipFile: File is not a zip file). Train a new solution version.")
+    short = _short(message)
+    assert len(message) > 240 and len(short) <= 240
+    assert short.endswith("… Train a new solution version.")
+    assert short.startswith(f"The model file of solution version {arn} (")
+    head = short[: -len("… Train a new solution version.")]
+    assert message.startswith(head) and not message[len(head)].isalnum()  # between words
+    # Without a short last sentence: cut at a word, marked with an ellipsis.
+    words = " ".join(["word"] * 80)
+    assert _short(words) == " ".join(["word"] * 47) + "…"
+    assert _short("short. text") == "short. text" and _short("") == ""
+
+
 # ---- recommendations -----------------------------------------------------------------------
 
 def test_recommend_joins_the_campaigns_ids_to_the_catalog(service, specs, lab_campaigns):
@@ -97,6 +121,21 @@ def test_recommend_joins_the_campaigns_ids_to_the_catalog(service, specs, lab_ca
     assert result.frame["genres"].iloc[0] == catalog.movie(direct[0])["genres"]
     assert result.frame["score"].is_monotonic_decreasing
     assert result.recommendation_id
+
+
+def test_models_without_scores_give_na_scores_and_cards_without_a_score(service, specs):
+    from videorecs_widgets.widgets.cards import card_html
+
+    # Similar-items and popularity campaigns return item ids only, as the service does.
+    unscored = (service.similar(specs["sims"], "50"), service.recommend(specs["popularity"], "1"))
+    for result in unscored:
+        assert result.ok and len(result.frame) == 25
+        assert str(result.frame["score"].dtype) == "Float64"
+        assert result.frame["score"].isna().all()
+        assert "score" not in card_html(result.frame.iloc[0].to_dict())
+    scored = service.recommend(specs["recs"], "1").frame
+    assert scored["score"].notna().all() and scored["score"].iloc[0] < 0.05
+    assert "score 0.0" in card_html(scored.iloc[0].to_dict())
 
 
 def test_recommend_popularity_lists_the_most_liked_films(service, specs):

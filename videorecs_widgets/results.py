@@ -28,6 +28,7 @@ import concurrent.futures
 import logging
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -261,9 +262,32 @@ def empty_frame(columns: Sequence[str] = RESULT_COLUMNS) -> pd.DataFrame:
 
 
 def _short(text: str, limit: int = 240) -> str:
-    """First line of ``text``, cut to ``limit`` characters: status lines are one line."""
+    """First line of ``text``, at most ``limit`` characters: status lines are one line.
+
+    A longer line is cut at a word boundary and marked "…". Its last sentence or clause
+    (after ". " or "; ", where the engine's and the service's messages put what to do: "Train
+    a new solution version.") is kept after the cut when it takes at most half the room.
+    """
     line = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    if len(line) <= limit:
+        return line
+    parts = re.split(r"(?<=[.;])\s+", line)
+    advice = parts[-1] if len(parts) > 1 else ""
+    if advice and len(advice) <= limit // 2:
+        head = line[: len(line) - len(advice)].rstrip()
+        return f"{_cut_at_word(head, limit - len(advice) - 2)}… {advice}"
+    return _cut_at_word(line, limit - 1) + "…"
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at the last space when there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:(")
 
 
 def not_active_message(spec: ModelSpec, status: str, failure_reason: str | None = None) -> str:

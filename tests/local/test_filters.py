@@ -180,6 +180,80 @@ def test_create_filter__field_not_in_items_schema(tmp_path):
     assert excinfo.value.response["Error"]["Message"] == f"Resource Arn {arn} does not exist."
 
 
+def _typed_items_group(p) -> str:
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    schema = p.create_schema(name="items", schema=json.dumps({
+        "type": "record", "name": "Items",
+        "fields": [{"name": "ITEM_ID", "type": "string"},
+                   {"name": "GENRES", "type": "string", "categorical": True},
+                   {"name": "YEAR", "type": ["null", "int"]},
+                   {"name": "FREE", "type": "boolean"}],
+    }))["schemaArn"]
+    p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group, datasetType="Items")
+    return group
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("INCLUDE ItemID WHERE Items.GENRES < 5",
+     "Items.GENRES < compares a string field; the comparisons = < <= > >= are for numeric "
+     "fields, use IN or NOT IN for this one."),
+    ('INCLUDE ItemID WHERE Items.GENRES = "Comedy"',
+     "Items.GENRES = compares a string field; the comparisons = < <= > >= are for numeric "
+     "fields, use IN or NOT IN for this one."),
+    ('INCLUDE ItemID WHERE Items.GENRES IN ("*")',
+     '"*" in Items.GENRES IN (...) matches no item; "*" (every event type) is only for '
+     "Interactions.EVENT_TYPE."),
+    ('INCLUDE ItemID WHERE Items.YEAR > "abc"',
+     "Items.YEAR > 'abc' gives a value that is not a number, but Items.YEAR is a numeric (int) "
+     "field."),
+    ('EXCLUDE ItemID WHERE Items.YEAR IN ("1995", "soon")',
+     "Items.YEAR IN 'soon' gives a value that is not a number, but Items.YEAR is a numeric "
+     "(int) field."),
+    ('INCLUDE ItemID WHERE Items.FREE IN ("true")',
+     "Items.FREE is a boolean field, and Amazon Personalize cannot filter on boolean fields; "
+     'use a string field holding "True" / "False" instead.'),
+])
+def test_create_filter__condition_that_does_not_fit_the_field(tmp_path, expression, message):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = _typed_items_group(p)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_filter(name="f", datasetGroupArn=group, filterExpression=expression)
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInputException", f"Filter expression {expression!r}: {message}")
+    assert p.list_filters()["Filters"] == []
+
+
+def test_create_filter__conditions_that_fit_the_fields(tmp_path):
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    group = _typed_items_group(p)
+    for n, expression in enumerate([
+        'INCLUDE ItemID WHERE Items.YEAR IN ("1995", 1996)',
+        "INCLUDE ItemID WHERE Items.YEAR >= 1990 AND Items.YEAR < $TO",
+        'EXCLUDE ItemID WHERE Items.GENRES NOT IN ("Comedy", $G)',
+        'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")',
+    ]):
+        p.create_filter(name=f"f{n}", datasetGroupArn=group, filterExpression=expression)
+    assert len(p.list_filters()["Filters"]) == 4
+
+
+def test_apply_filter__numbers_match_as_numbers():
+    # A nullable int column comes back from CSV as floats (1995.0) with gaps.
+    items = pd.DataFrame({"ITEM_ID": ["1", "2", "3"], "YEAR": [1995.0, None, 1980.0],
+                          "CODE": [7.0, None, 12.0]})
+    index = ItemIndex(items, {"YEAR": "int", "CODE": "string"})
+    expression = parse_filter_expression("INCLUDE ItemID WHERE Items.YEAR IN ($Y)")
+    for raw in ('"1995"', '"1995.0"', '" 1995 "'):
+        assert apply_filter(expression, filter_values={"Y": raw}, items=index,
+                            interacted=lambda _: set()) == (set(), {"1"})
+    assert index.matching("YEAR", "NOT IN", ["1995"]) == {"2", "3"}
+    assert index.matching("CODE", "IN", ["7"]) == {"1"}  # a text field of digits: text "7"
+    with pytest.raises(InvalidInputException, match=r"compares a field that is not numeric"):
+        index.matching("CODE", "<", ["9"])
+    with pytest.raises(InvalidInputException, match=r"each value must be a number"):
+        index.matching("YEAR", "IN", ["1995", "later"])
+
+
 # -- filterValues through the runtime API --------------------------------------------------------
 
 def _schema(name: str, fields: list[dict]) -> str:
@@ -306,3 +380,25 @@ def test_get_recommendations__unquoted_filter_values(genre_campaign, action, raw
         "InvalidInputException",
         f"Filter value for $GENRE is {raw!r}: Amazon Personalize wants each value in double "
         f"quotes, several separated by commas; pass {example!r}.")
+
+
+
+def test_get_recommendations__filter_on_items_after_the_items_dataset_was_deleted(genre_group):
+    p, runtime, group = genre_group
+    campaign = _campaign(p, group, "aws-popularity-count")
+    arn = wait_until_active(p, p.create_filter(
+        name="horror", datasetGroupArn=group,
+        filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("Horror")')["filterArn"],
+    )["filterArn"]
+    assert runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn)
+    (items,) = [d["datasetArn"] for d in p.list_datasets(datasetGroupArn=group)["datasets"]
+                if d["datasetType"] == "ITEMS"]
+    p.delete_dataset(datasetArn=items)
+    with pytest.raises(ClientError) as excinfo:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn)
+    error = excinfo.value.response["Error"]
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInputException",
+        f"Filter {arn} (expression 'INCLUDE ItemID WHERE Items.GENRES IN (\"Horror\")') uses "
+        f"Items.GENRES, but the dataset group {group} has no ITEMS dataset.")

@@ -49,6 +49,15 @@ def test_load_csv__types_and_case_insensitive_header():
     assert frame["EVENT_VALUE"].iloc[0] == 4.5 and frame["EVENT_VALUE"].isna().iloc[1]
 
 
+def test_load_csv__nullable_int_keeps_its_type():
+    # YEAR ["null", "int"] with a gap: stored as 1995 and an empty cell, never 1995.0.
+    fields = [SchemaField("ITEM_ID", "string", False), SchemaField("YEAR", "int", True)]
+    frame = load_csv(b"ITEM_ID,YEAR\n1,1995\n267,\n", fields, "mem.csv")
+    assert str(frame["YEAR"].dtype) == "Int64"
+    assert frame["YEAR"].iloc[0] == 1995 and pd.isna(frame["YEAR"].iloc[1])
+    assert frame.to_csv(index=False) == "ITEM_ID,YEAR\n1,1995\n267,\n"
+
+
 def test_load_csv__missing_required_column():
     with pytest.raises(ImportFailed, match="lacks the column 'TIMESTAMP', which the schema "
                                            "requires"):

@@ -248,14 +248,25 @@ def test_get_recommendations__unknown_user_gets_popular_items(lab):
 
 
 def test_get_recommendations__popularity_count(lab):
-    response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["popularity"],
-                                               userId="1", numResults=5)
+    def ids(user: str, **kwargs) -> list[str]:
+        response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["popularity"],
+                                                   userId=user, numResults=10, **kwargs)
+        return [e["itemId"] for e in response["itemList"]]
+
     counts = lab.interactions["ITEM_ID"].value_counts()
-    unseen = counts[~counts.index.isin(lab.rated("1"))]
-    items = [e["itemId"] for e in response["itemList"]]
-    # The five most-interacted films the user has not rated (equal counts in either order).
-    assert [counts[i] for i in items] == list(unseen.iloc[:5])
-    assert not set(items) & lab.rated("1")
+    # "The recipe returns the same popular items for all users": seen or not, cold or not.
+    items = ids("1")
+    assert ids("196") == items == ids("no-such-user")
+    assert [counts[i] for i in items] == list(counts.iloc[:10])
+    assert set(items) & lab.rated("1")  # user 1 rated most of the popular films
+    # A filter on the user's interactions still takes out what they have seen.
+    unseen = lab.personalize.create_filter(
+        name="lab-popular-unseen", datasetGroupArn=lab.dataset_group,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')["filterArn"]
+    filtered = ids("1", filterArn=unseen)
+    not_rated = counts[~counts.index.isin(lab.rated("1"))]
+    assert [counts[i] for i in filtered] == list(not_rated.iloc[:10])
+    assert not set(filtered) & lab.rated("1")
 
 
 def test_get_recommendations__sims_similar_items(lab):
@@ -312,6 +323,28 @@ def test_get_personalized_ranking__unknown_items_last(lab):
     scores = [e["score"] for e in response["personalizedRanking"][:-1]]
     assert scores == sorted(scores, reverse=True)
     assert ranked[:24] != popular  # the user's own order, not the popularity order
+
+
+def test_get_recommendations__scores_as_the_service_gives_them(lab):
+    # User-Personalization: shares of the whole catalogue (1,682 films), so 500 of them sum
+    # to less than 1 and the best is a small number, never 1.
+    response = lab.runtime.get_recommendations(campaignArn=lab.campaigns["user"], userId="1",
+                                               numResults=500)
+    scores = [e["score"] for e in response["itemList"]]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    assert sum(scores) < 1.0 and scores[0] < 0.05
+    # Personalized-Ranking: shares of the input list; a film the model never saw gets 0.
+    ranking = lab.runtime.get_personalized_ranking(
+        campaignArn=lab.campaigns["ranking"], userId="1",
+        inputList=["1", "50", "181", "unknown-film"])["personalizedRanking"]
+    assert sum(e["score"] for e in ranking) == pytest.approx(1.0)
+    assert ranking[-1] == {"itemId": "unknown-film", "score": 0.0}
+    # SIMS, Similar-Items and Popularity-Count return no score at all.
+    for key, query in (("sims", {"itemId": "1"}), ("similar", {"itemId": "1"}),
+                       ("popularity", {"userId": "1"})):
+        response = lab.runtime.get_recommendations(campaignArn=lab.campaigns[key], **query)
+        _valid_output(lab.runtime, "GetRecommendations", response)
+        assert response["itemList"] and all(set(e) == {"itemId"} for e in response["itemList"])
 
 
 # -- runtime errors -----------------------------------------------------------------------------
@@ -419,7 +452,16 @@ def test_get_recommendations__damaged_model_file(lab):
     code, message, status = _error(excinfo)
     assert (code, status) == ("ModelFileException", 500)
     assert message.startswith(f"The model file of solution version {version} (")
-    assert "cannot be loaded" in message and "damaged" in message
+    assert "cannot be loaded: it is damaged (ValueError: " in message  # numpy's long words
+    assert message.endswith(". Train a new solution version.")
+    assert str(lab.workspace) not in message  # the file is named once, by its name
+    # The panels' status line keeps the advice, however long the ARN.
+    from videorecs_widgets.model_spec import ModelSpec
+    from videorecs_widgets.results import failure_message
+
+    line = failure_message(excinfo.value, ModelSpec("Damaged", campaign, "recommendations", 1))
+    assert line.startswith("Model 'Damaged' failed with ModelFileException: The model file of ")
+    assert line.endswith("Train a new solution version.") and len(line) < 320
     ok = lab.runtime.get_recommendations(campaignArn=lab.campaigns["popularity"], userId="1")
     assert len(ok["itemList"]) == 25
     p.delete_campaign(campaignArn=campaign)
@@ -449,6 +491,37 @@ def test_get_recommendations__include_genre_filter(lab):
         "InvalidInputException",
         "Filter values are missing for $GENRE: filter 'INCLUDE ItemID WHERE Items.GENRES IN "
         "($GENRE)' INCLUDEs with them, so each needs a value in filterValues.")
+
+
+def test_get_recommendations__numeric_filters_on_a_nullable_int(lab):
+    # YEAR is ["null", "int"] in the lab's items schema and film 267 has no year.
+    p = lab.personalize
+    years = dict(zip(lab.movies["item_id"], lab.movies["year"].fillna(0), strict=True))
+    of_1995 = {i for i, y in years.items() if y == 1995}
+    assert len(of_1995) == 296 and years["267"] == 0
+
+    def ids(expression: str, **values: str) -> set[str]:
+        arn = p.create_filter(name=f"lab-year-{len(p.list_filters()['Filters'])}",
+                              datasetGroupArn=lab.dataset_group,
+                              filterExpression=expression)["filterArn"]
+        response = lab.runtime.get_recommendations(
+            campaignArn=lab.campaigns["popularity"], userId="1", numResults=500,
+            filterArn=arn, **({"filterValues": values} if values else {}))
+        return {e["itemId"] for e in response["itemList"]}
+
+    by_param = "INCLUDE ItemID WHERE Items.YEAR IN ($Y)"
+    assert ids(by_param, Y='"1995"') == of_1995
+    assert ids(by_param, Y='"1995.0"') == of_1995
+    assert ids("INCLUDE ItemID WHERE Items.YEAR IN (1995)") == of_1995
+    assert ids("INCLUDE ItemID WHERE Items.YEAR = 1995") == of_1995
+    assert ids(by_param, Y='"1980","1995"') == of_1995 | {i for i, y in years.items()
+                                                          if y == 1980}
+    with pytest.raises(ClientError) as excinfo:
+        ids(by_param, Y='"abc"')
+    assert _error(excinfo)[:2] == (
+        "InvalidInputException",
+        "Filter condition Items.YEAR IN 'abc': Items.YEAR is a numeric field, so each value "
+        "must be a number.")
 
 
 def test_get_recommendations__exclude_interacted_filter_on_sims(lab):

@@ -89,7 +89,20 @@ def test_recommend_unknown_user_gets_popular_items(models, synthetic, arn):
     assert got == expected
 
 
-@pytest.mark.parametrize("arn", USER_KINDS)
+def test_popularity_gives_every_user_the_same_items(models, synthetic):
+    model = models[RECIPE_PREFIX + "aws-popularity-count"]
+    counts = synthetic["ITEM_ID"].value_counts()
+    expected = sorted(counts.index, key=lambda i: (-counts[i], i))[:30]
+    for user in ("user3", "user4", "nobody"):
+        assert [item for item, _ in model.recommend(user, 30)] == expected
+    history = set(synthetic.loc[synthetic.USER_ID == "user3", "ITEM_ID"])
+    assert history & set(expected)  # seen items are not taken out ...
+    unseen = [item for item, _ in model.recommend("user3", 30, exclude=history)]
+    assert unseen == [i for i in sorted(counts.index, key=lambda i: (-counts[i], i))
+                      if i not in history][:30]  # ... unless a filter excludes them
+
+
+@pytest.mark.parametrize("arn", [a for a in USER_KINDS if RECIPES[a].kind == "user"])
 def test_recommend_never_returns_history_or_excluded_items(models, synthetic, arn):
     model = models[arn]
     history = set(synthetic.loc[synthetic.USER_ID == "user3", "ITEM_ID"])
@@ -111,6 +124,31 @@ def test_recommend_allowed_restricts_candidates(models, arn):
     ids = [item for item, _ in models[arn].recommend("user3", 25, allowed=allowed)]
     assert set(ids) <= {"item1", "item2", "item79"}
     assert ids  # user3 has seen some of these, but not all three
+
+
+def test_recommend_scores_are_shares_of_the_whole_catalogue(synthetic):
+    # As the service's User-Personalization: every catalogue item's score sums to 1, and an
+    # item left out of the answer (the user's history) still counts in that sum.
+    arn = RECIPE_PREFIX + "aws-user-personalization"
+    everything = train(arn, synthetic, hyperparameters={"exclude_interacted": "false"})
+    unseen = train(arn, synthetic).recommend("user3", 500)
+    every_item = everything.recommend("user3", 500)
+    assert len(every_item) == 80 and len(unseen) == 80 - 25
+    assert sum(score for _, score in every_item) == pytest.approx(1.0)
+    shares = dict(every_item)
+    assert [score for _, score in unseen] == pytest.approx([shares[i] for i, _ in unseen])
+    assert 0.0 < sum(score for _, score in unseen) < 1.0
+    assert unseen[0][1] < 0.5
+
+
+@pytest.mark.parametrize("arn", RANKING)
+def test_rank_scores_are_shares_of_the_input_list(models, arn):
+    ranked = models[arn].rank("user3", ["item41", "item0", "not-an-item", "item79", "item41"])
+    assert [item for item, _ in ranked][-1] == "not-an-item"
+    scores = dict(ranked)
+    assert scores["not-an-item"] == 0.0
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert all(0.0 < scores[i] < 1.0 for i in ("item41", "item0", "item79"))
 
 
 def test_user_model_learns_the_taste_block(models):
@@ -346,11 +384,9 @@ def test_lab_popularity_metrics_match_a_count_by_hand(lab):
     split = personalize_split(lab, seed=3)
     counts = split.train["ITEM_ID"].value_counts()
     ranked = sorted(counts.index, key=lambda item: (-counts[item], item))
-    hits_at_10 = []
-    for user in split.test_users:
-        seen = set(split.inputs[user])
-        top10 = [item for item in ranked if item not in seen][:10]
-        hits_at_10.append(len(set(top10) & set(split.truth[user])) / 10)
+    # Every test user gets the same ten (as from the campaign): seen films are not taken out.
+    top10 = set(ranked[:10])
+    hits_at_10 = [len(top10 & set(split.truth[user])) / 10 for user in split.test_users]
     result = evaluate(RECIPE_PREFIX + "aws-popularity-count", lab, seed=3)
     assert len(split.test_users) == 94  # round(942 / 10)
     assert result["precision_at_10"] == pytest.approx(sum(hits_at_10) / len(hits_at_10))

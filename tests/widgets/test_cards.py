@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from videorecs_widgets.widgets.cards import FilmGrid, card_html, score_text, stars_text
@@ -81,3 +82,14 @@ def test_grid_buttons_report_the_film(catalog):
 def test_grid_size_must_be_positive():
     with pytest.raises(ValueError, match="Invalid max_films: 0"):
         FilmGrid(0)
+
+
+def test_card_without_a_score_has_no_score_line_and_small_scores_stay_legible():
+    # Similar-items and popularity models give no score (NA in the frame): no score line.
+    for missing in (None, pd.NA, float("nan")):
+        assert "score" not in card_html({"title": "Fargo", "score": missing})
+    assert "score" not in card_html({"title": "Fargo"})
+    # Catalogue-wide shares are small: four significant digits, never rounded to 0.
+    assert "score 0.01235" in card_html({"title": "Fargo", "score": 0.0123456})
+    assert score_text(0.0000123456) == "1.235e-05"
+    assert score_text(0.0) == "0"

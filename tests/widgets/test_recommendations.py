@@ -84,7 +84,8 @@ def test_films_the_user_rated_are_marked(catalog, registry, service):
     frame = panel.results[0].frame
     ratings = catalog.ratings_of("1")
     rated = frame[frame["item_id"].isin(ratings)]
-    assert len(rated) == 7  # films the lab's interactions (4-5 stars) did not hold
+    # Popularity gives everyone the same 25 most-liked films; user 1 rated 19 of them.
+    assert len(rated) == 19
     title, item = rated["title"].iloc[0], rated["item_id"].iloc[0]
     stars = ratings[item]
     assert f"{title}</div>" in panel.html

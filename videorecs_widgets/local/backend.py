@@ -919,22 +919,8 @@ class PersonalizeBackend(RuntimeOperations):
         return {"filter_arn": resource.arn}
 
     def _check_filter_fields(self, expression: filter_lang.FilterExpression, group: str) -> None:
-        fields: dict[str, set[str]] = {}
-        for dataset in self._children("dataset", "dataset_group_arn", group):
-            schema = self._resources["schema"].get(dataset.schema_arn)
-            if schema is not None:
-                fields[dataset.dataset_type] = {f.name.upper() for f in parse_schema(schema.schema)}
-        for name in sorted(expression.item_fields):
-            if "ITEMS" not in fields:
-                raise InvalidInputException(
-                    f"Filter expression {expression.text!r} uses Items.{name}, but the dataset "
-                    f"group {group} has no ITEMS dataset."
-                )
-            if name.upper() not in fields["ITEMS"]:
-                raise InvalidInputException(
-                    f"Filter expression {expression.text!r} uses Items.{name}, which is not a "
-                    f"field of the ITEMS schema ({', '.join(sorted(fields['ITEMS']))})."
-                )
+        filter_lang.check_fields(expression, self._item_field_types(group), group=group,
+                                 subject=f"Filter expression {expression.text!r}")
 
     def describe_filter(self, filter_arn: str) -> dict[str, Any]:
         with self._reading():

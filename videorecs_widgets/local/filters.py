@@ -6,12 +6,21 @@ created, with a message naming the part, never ignored)::
     expression := block ( "|" block )*
     block      := ( "INCLUDE" | "EXCLUDE" ) "ItemID" "WHERE" condition ( "AND" condition )*
     condition  := "Items." FIELD ( "IN" | "NOT IN" ) "(" values ")"
-                | "Items." FIELD ( "=" | "<" | "<=" | ">" | ">=" ) value
+                | "Items." FIELD ( "=" | "<" | "<=" | ">" | ">=" ) value   (numeric fields)
                 | "Interactions.EVENT_TYPE" "IN" "(" values ")"      (EXCLUDE blocks only)
     values     := value ( "," value )*   ;   value := "text" | number | $PARAM
 
-``Interactions.EVENT_TYPE IN ("*")`` means any interaction of the user. An item field holding
-several values joined with "|" (like GENRES) matches ``IN`` when any of its values is listed.
+``Interactions.EVENT_TYPE IN ("*")`` means any interaction of the user; ``"*"`` means
+nothing for an item field and is refused there. An item field holding several values joined
+with "|" (like GENRES) matches ``IN`` when any of its values is listed.
+
+Item fields are read with the type the ITEMS schema declares (:func:`check_fields` checks an
+expression against it when the filter is created and again at every request, since the
+dataset can be deleted or replaced in between): a numeric field (int, long, float, double)
+compares numbers as numbers, so ``Items.YEAR IN ("1995")`` matches a YEAR of 1995 however the
+value was stored, and every value given for it must be a number; the comparisons ``= < <= >
+>=`` are for numeric fields only; boolean fields cannot be filtered on (the service's
+"Guidelines and requirements": filter on a string field holding "True" / "False" instead).
 
 Blocks apply one after the other: INCLUDE keeps only the items that match, EXCLUDE drops them.
 As the service documents, a block whose ``$PARAM`` has no value in ``filterValues`` is skipped
@@ -22,9 +31,10 @@ in double quotes, comma-separated (``'"Horror","Comedy"'``); an unquoted one is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from videorecs_widgets.local.exceptions import InvalidInputException
@@ -207,6 +217,9 @@ class _Parser:
                 self.take()
                 values.append(self.value())
             self.expect_punct(")")
+            if source == "Items" and any(v.literal == "*" for v in values):
+                raise InvalidInputException(_star_message(
+                    f"Filter expression {self.expression!r}", name))
         elif op in _COMPARISONS:
             if source == "Interactions":
                 raise _refuse(self.expression, f"Interactions.EVENT_TYPE {op} is not handled")
@@ -237,6 +250,68 @@ def parse_filter_expression(expression: str) -> FilterExpression:
     return _Parser(expression).parse()
 
 
+def _star_message(subject: str, name: str) -> str:
+    return (f'{subject}: "*" in {name} IN (...) matches no item; "*" (every event type) is '
+            "only for Interactions.EVENT_TYPE.")
+
+
+# -- the expression against the ITEMS schema ---------------------------------------------------
+NUMERIC_TYPES = frozenset({"int", "long", "float", "double"})
+
+
+def check_fields(expression: FilterExpression, item_fields: Mapping[str, str] | None, *,
+                 subject: str, group: str) -> None:
+    """Refuse an expression that does not fit the dataset group's ITEMS schema.
+
+    ``item_fields`` maps each ITEMS field name, upper case, to its Avro type (``None`` when the
+    group has no ITEMS dataset); ``subject`` starts each message ("Filter expression '...'"
+    at creation, "Filter arn:... (expression '...')" at request time). Refused, with
+    InvalidInputException naming the field and the operator: a field the schema lacks, a
+    boolean field, a comparison on a field that is not numeric, and a literal that is not a
+    number for a numeric field. ``$PARAM`` values are checked when they are given.
+    """
+    for block in expression.blocks:
+        for condition in block.conditions:
+            if condition.source != "Items":
+                continue
+            name = f"Items.{condition.field}"
+            if item_fields is None:
+                raise InvalidInputException(
+                    f"{subject} uses {name}, but the dataset group {group} has no ITEMS dataset."
+                )
+            kind = item_fields.get(condition.field.upper())
+            if kind is None:
+                raise InvalidInputException(
+                    f"{subject} uses {name}, which is not a field of the ITEMS schema "
+                    f"({', '.join(sorted(item_fields))})."
+                )
+            if kind == "boolean":
+                raise InvalidInputException(
+                    f"{subject}: {name} is a boolean field, and Amazon Personalize cannot filter "
+                    'on boolean fields; use a string field holding "True" / "False" instead.'
+                )
+            if condition.op in _COMPARISONS and kind not in NUMERIC_TYPES:
+                raise InvalidInputException(
+                    f"{subject}: {name} {condition.op} compares a {kind} field; the comparisons "
+                    "= < <= > >= are for numeric fields, use IN or NOT IN for this one."
+                )
+            if kind in NUMERIC_TYPES:
+                for value in condition.values:
+                    if value.literal is not None and _number(value.literal) is None:
+                        raise InvalidInputException(
+                            f"{subject}: {name} {condition.op} {value.literal!r} gives a value "
+                            f"that is not a number, but {name} is a numeric ({kind}) field."
+                        )
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value else None  # "nan" is no number to compare with
+
+
 # A filterValues entry: one or more values, each in double quotes (a quote inside escaped as
 # \"), separated by commas. The Personalize Developer Guide writes every value that way and
 # shows no other form: "GENRES": "\"horror\",\"comedy\",\"drama\"" in the batch
@@ -263,57 +338,99 @@ def parse_filter_value(name: str, raw: str) -> list[str]:
 
 
 class ItemIndex:
-    """Item metadata arranged for filtering: per field, which items hold which value."""
+    """Item metadata arranged for filtering: per field, which items hold which value.
 
-    def __init__(self, items: pd.DataFrame | None) -> None:
+    ``types`` maps field names (upper case) to the ITEMS schema's Avro types; without it a
+    column of numbers counts as numeric. Numeric fields match by number (the stored CSV is read
+    back with inferred types, so a nullable int such as YEAR comes back as 1995.0), the others
+    by text.
+    """
+
+    def __init__(self, items: pd.DataFrame | None,
+                 types: Mapping[str, str] | None = None) -> None:
         self.items = items
         self._columns: dict[str, str] = {}
         if items is not None:
             self._columns = {str(c).upper(): str(c) for c in items.columns}
+        self._types = {k.upper(): v for k, v in (types or {}).items()}
         self._ids = (
-            items["ITEM_ID"].astype(str).to_numpy() if items is not None else None
+            items["ITEM_ID"].astype(str).to_numpy() if items is not None
+            else np.empty(0, dtype=object)
         )
         self._cache: dict[str, dict[str, set[str]]] = {}
 
     def has_field(self, field: str) -> bool:
         return field.upper() in self._columns
 
+    def is_numeric(self, field: str) -> bool:
+        """True when ``field`` compares as a number (its schema type, else its column)."""
+        declared = self._types.get(field.upper())
+        if declared is not None:
+            return declared in NUMERIC_TYPES
+        column = self._column(field)
+        return (column is not None and pd.api.types.is_numeric_dtype(column)
+                and not pd.api.types.is_bool_dtype(column))
+
+    def _column(self, field: str) -> pd.Series | None:
+        name = self._columns.get(field.upper())
+        return None if name is None or self.items is None else self.items[name]
+
     def _by_value(self, field: str) -> dict[str, set[str]]:
         if field not in self._cache:
-            column = self.items[self._columns[field.upper()]]
+            column = self._column(field)
             index: dict[str, set[str]] = {}
-            for item, cell in zip(self._ids, column.to_numpy(), strict=True):
-                if cell is None or (isinstance(cell, float) and cell != cell):
+            cells = column.to_numpy() if column is not None else ()
+            for item, cell in zip(self._ids, cells, strict=True):
+                if cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell):
                     continue
-                for part in str(cell).split("|"):
+                for part in _text(cell).split("|"):
                     index.setdefault(part, set()).add(item)
             self._cache[field] = index
         return self._cache[field]
 
     def matching(self, field: str, op: str, values: list[str]) -> set[str]:
-        if op in ("IN", "NOT IN"):
-            by_value = self._by_value(field)
-            found: set[str] = set().union(*(by_value.get(v, set()) for v in values))
-            if op == "IN":
-                return found
-            return set(self._ids) - found
-        column = pd.to_numeric(self.items[self._columns[field.upper()]], errors="coerce")
-        try:
-            target = float(values[0])
-        except ValueError:
-            if op != "=":
+        """Items whose ``field`` satisfies ``op`` with ``values`` (NOT IN keeps empty cells)."""
+        column = self._column(field)
+        if column is None:  # no items data imported yet: nothing holds any value
+            return set(self._ids) if op == "NOT IN" else set()
+        if not self.is_numeric(field):
+            if op not in ("IN", "NOT IN"):
                 raise InvalidInputException(
-                    f"Filter condition Items.{field} {op} {values[0]!r} needs a number."
-                ) from None
-            return self.matching(field, "IN", values[:1])
-        mask = {
-            "=": column == target,
-            "<": column < target,
-            "<=": column <= target,
-            ">": column > target,
-            ">=": column >= target,
-        }[op]
-        return set(self._ids[mask.fillna(False).to_numpy()])
+                    f"Filter condition Items.{field} {op} {values[0]!r} compares a field that "
+                    "is not numeric; use IN or NOT IN."
+                )
+            found: set[str] = set().union(*(self._by_value(field).get(v, set()) for v in values))
+            return found if op == "IN" else set(self._ids) - found
+        targets = []
+        for value in values:
+            number = _number(value)
+            if number is None:
+                raise InvalidInputException(
+                    f"Filter condition Items.{field} {op} {value!r}: Items.{field} is a numeric "
+                    "field, so each value must be a number."
+                )
+            targets.append(number)
+        numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+        if op in ("IN", "NOT IN"):
+            mask = numbers.isin(targets)
+            mask = mask if op == "IN" else ~mask
+        else:
+            target = targets[0]
+            mask = {
+                "=": numbers == target,
+                "<": numbers < target,
+                "<=": numbers <= target,
+                ">": numbers > target,
+                ">=": numbers >= target,
+            }[op]
+        return set(self._ids[mask.fillna(False).to_numpy(dtype=bool)])
+
+
+def _text(cell: object) -> str:
+    # A text field of digits with gaps is read back from CSV as floats: 7.0 was "7".
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
 
 
 def apply_filter(
@@ -346,6 +463,9 @@ def apply_filter(
             if condition.source == "Interactions":
                 event_types = None if "*" in values else tuple(values)
                 found = interacted(event_types)
+            elif "*" in values:
+                raise InvalidInputException(_star_message(
+                    f"Filter {expression.text!r}", f"Items.{condition.field}"))
             else:
                 found = items.matching(condition.field, condition.op, values)
             matched = found if matched is None else matched & found

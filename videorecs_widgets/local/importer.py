@@ -241,8 +241,9 @@ def _typed(column: pd.Series, field: SchemaField, location: str) -> pd.Series:
     if field.type in ("long", "int"):
         bad |= numbers.notna() & (numbers != numbers.round())
     _raise_first_bad(bad, column, field, location)
-    if field.type in ("long", "int") and not empty.any():
-        return numbers.astype("int64")
+    if field.type in ("long", "int"):
+        # Int64 keeps a nullable int an int: its gaps stay empty and 1995 is not written 1995.0.
+        return numbers.astype("int64" if not empty.any() else "Int64")
     return numbers
 
 

@@ -44,7 +44,15 @@ PRIOR_HISTORY = 10.0
 
 
 class ModelFileError(EngineError):
-    """A model file is missing or damaged; the message names the file."""
+    """A model file is missing or damaged; the message names the file.
+
+    ``reason`` is the message without the file ("it is damaged (BadZipFile: ...)"), for a
+    caller that names the file its own way.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class RecipeKindError(EngineError, ValueError):
@@ -203,9 +211,7 @@ class TrainedModel:
             part = np.arange(len(scores))
         # Best first; equal scores by item index so results are deterministic.
         best = part[np.lexsort((part, -scores[part]))]
-        top = scores[best[0]]
-        scale = top if top > 0 else 1.0
-        return [(self.items.id(int(i)), float(scores[i] / scale)) for i in best]
+        return [(self.items.id(int(i)), float(scores[i])) for i in best]
 
     def recommend(
         self,
@@ -215,22 +221,37 @@ class TrainedModel:
         exclude: Collection[str] = (),
         allowed: Collection[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """Best items for a user, best first, as ``(item_id, score)`` with scores in ``[0, 1]``.
+        """Best items for a user, best first, as ``(item_id, score)``.
 
-        Never returns ``exclude``, nor the user's training history unless the model was
-        trained with ``exclude_interacted`` false; ``allowed`` (when given) restricts the
-        candidates. A user without history gets the most popular items.
+        Scores are relative over the whole catalogue, as the service's User-Personalization
+        scores are: each item's share of the sum of every catalogue item's score (items left
+        out of the answer included), so all of them together sum to 1 and the top one is
+        small on a large catalogue. Never returns ``exclude``, nor the user's training
+        history unless the model was trained with ``exclude_interacted`` false; ``allowed``
+        (when given) restricts the candidates. A user without history gets the most popular
+        items.
+
+        A popularity model gives every user the same popular items, as the service's
+        Popularity-Count does ("the same popular items for all users"): a user's history is
+        not taken out, only ``exclude`` (a filter, such as one on the user's interactions) and
+        ``allowed`` apply.
         """
         self._require("recommend", ("user", "popularity"))
         user = self.users.index(user_id)
         if self.kind == "popularity":
             scores = self._popular_score.astype(np.float64)
+            banned = np.empty(0, dtype=np.int64)
         else:
             scores = self._user_scores(user, user_id)
-        banned = self._history(user)
-        if not self.params.get("exclude_interacted", True):
-            banned = banned[:0]
-        return self._top(scores, num_results, banned, exclude, allowed)
+            banned = self._history(user)
+            if not self.params.get("exclude_interacted", True):
+                banned = banned[:0]
+        # One sum per call; the list is chosen on the raw scores, so normalising never
+        # changes its order.
+        total = float(scores.sum())
+        scale = total if total > 0 else 1.0
+        return [(item, score / scale)
+                for item, score in self._top(scores, num_results, banned, exclude, allowed)]
 
     def similar_items(
         self,
@@ -240,7 +261,11 @@ class TrainedModel:
         exclude: Collection[str] = (),
         allowed: Collection[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """Items most like ``item_id`` (never itself), best first; popular ones if unknown."""
+        """Items most like ``item_id`` (never itself), best first; popular ones if unknown.
+
+        The scores only order the list (the best neighbour about 1): the service's
+        related-items recipes return no score, and neither does the runtime.
+        """
         self._require("similar_items", ("related-items",))
         index = self.items.index(item_id)
         scores = 1e-6 * self._popular_score.astype(np.float64)
@@ -257,7 +282,9 @@ class TrainedModel:
         """``item_ids`` reordered for the user, best first; unknown items last in input order.
 
         Every input id appears exactly once (a repeated id keeps its first place); items the
-        model never saw score 0.0.
+        model never saw score 0.0. As the service's GetPersonalizedRanking scores, the others
+        are relative over the list: each known item's share of the sum over the distinct
+        known items given, so the scores sum to 1 (shared equally when all of them are 0).
         """
         self._require("rank", ("ranking", "user"))
         scores = self._user_scores(self.users.index(user_id), user_id)
@@ -274,8 +301,12 @@ class TrainedModel:
             else:
                 known.append((position, item_id, float(scores[index])))
         known.sort(key=lambda entry: (-entry[2], entry[0]))
-        top = known[0][2] if known and known[0][2] > 0 else 1.0
-        return [(item_id, score / top) for _, item_id, score in known] + unknown
+        total = sum(score for _, _, score in known)
+        if total > 0:
+            shares = [(item_id, score / total) for _, item_id, score in known]
+        else:
+            shares = [(item_id, 1.0 / len(known)) for _, item_id, _ in known]
+        return shares + unknown
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -322,7 +353,8 @@ class TrainedModel:
         """Read a model written by :meth:`save`; raises :class:`ModelFileError` naming the file."""
         path = Path(path)
         if not path.is_file():
-            raise ModelFileError(f"Cannot load model file {str(path)!r}: the file does not exist.")
+            reason = "the file does not exist"
+            raise ModelFileError(f"Cannot load model file {str(path)!r}: {reason}.", reason)
         try:
             # Our own handle, so a file np.load rejects is still closed.
             with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
@@ -368,7 +400,6 @@ class TrainedModel:
         except ModelFileError:
             raise
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelFileError(
-                f"Cannot load model file {str(path)!r}: it is damaged "
-                f"({type(exc).__name__}: {exc})."
-            ) from exc
+            reason = f"it is damaged ({type(exc).__name__}: {exc})"
+            message = f"Cannot load model file {str(path)!r}: {reason}."
+            raise ModelFileError(message, reason) from exc

@@ -39,6 +39,11 @@ the same demographics when the Users data has them; :meth:`TrainedModel.recommen
 an unknown or isolated item's similar items are the most popular items; a ranking puts items
 the model never saw last, in input order, score 0.
 
+Scores, as the service gives them: a user-personalization score is the item's share of the
+user's scores over the whole catalogue (all of them sum to 1), a ranking score its share over
+the input list; related-items and popularity answers carry no score (:attr:`RecipeInfo.scored`).
+Normalising divides by one positive sum, so it never changes an order or a metric.
+
 Models are deterministic: ``seed`` selects the evaluation split (see :mod:`.split`) and seeds
 the one ``numpy.random.Generator`` any randomised step would draw from.
 """
@@ -95,6 +100,17 @@ class RecipeInfo:
     recipe_type: str
     kind: str
     description: str
+
+    @property
+    def scored(self) -> bool:
+        """True when the service's answers carry a ``score``.
+
+        User-Personalization and Personalized-Ranking score each item (relative scores that
+        sum to 1, see :meth:`.TrainedModel.recommend` and :meth:`.TrainedModel.rank`); the
+        docs' "How recommendation scoring works" gives SIMS, Similar-Items and
+        Popularity-Count no score, so their item lists hold only item ids.
+        """
+        return self.kind in ("user", "ranking")
 
 
 def _info(name: str, recipe_type: str, kind: str, description: str) -> RecipeInfo:
@@ -375,18 +391,24 @@ def _blend_genres(s, genres: sp.csr_matrix, weight: float, k: int):
 def recommendations_for_test_users(
     model: TrainedModel, inputs: Mapping[str, list[str]], k: int = metrics_module.EVALUATION_LENGTH
 ) -> dict[str, list[str]]:
-    """Each test user's top ``k`` from ``model``, never items of their input.
+    """Each test user's top ``k`` from ``model``: what its campaign would answer for them.
 
-    user / popularity models: :meth:`TrainedModel.recommend`; ranking models: the whole
-    catalogue ranked for the user; related-items models: items similar to the user's newest
-    input item (popular items when the user has no input).
+    The documented protocol gives the solution version each test user's input (their oldest
+    90%) and compares its recommendations with the newest 10%; it does not say that the input
+    is taken out. So user / popularity models answer exactly as
+    :meth:`TrainedModel.recommend` does at run time for that user (whose training history is
+    their input): user-personalization leaves the input out (unless trained with
+    ``exclude_interacted`` false), popularity-count gives every user the same popular items,
+    seen or not. Ranking models: the whole catalogue ranked for the user, input left out (the
+    user model's list). Related-items models: items similar to the user's newest input item
+    (popular items when the user has no input), input left out.
     """
     out: dict[str, list[str]] = {}
     catalogue = model.items.ids
     for user, history in inputs.items():
         seen = set(history)
         if model.kind in ("user", "popularity"):
-            ranked = [item for item, _ in model.recommend(user, k, exclude=history)]
+            ranked = [item for item, _ in model.recommend(user, k)]
         elif model.kind == "ranking":
             ranked = [item for item, _ in model.rank(user, catalogue) if item not in seen][:k]
         else:

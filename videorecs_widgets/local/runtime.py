@@ -5,6 +5,10 @@ backend's resources and workspace and adds the trained models (loaded once per p
 reloaded when their file changes), filters and the service's limits: ``numResults`` 25 by
 default and at most 500, ``inputList`` at most 500, items the model never saw at the end of a
 ranking. v2 recipes say ``reason: ["Popular item"]`` when the user is unknown (cold).
+
+Scores follow the service: user-personalization scores sum to 1 over the whole catalogue,
+ranking scores over the ``inputList`` (unknown items 0); SIMS, Similar-Items and
+Popularity-Count answers carry no ``score`` at all.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from videorecs_widgets.local.exceptions import (
     ModelFileException,
     ResourceNotFoundException,
 )
+from videorecs_widgets.local.importer import parse_schema
 from videorecs_widgets.local.resources import SolutionVersion
 from videorecs_widgets.local.store import WorkspaceStore
 
@@ -44,7 +49,8 @@ def _kind_errors_as_invalid_input() -> Iterator[None]:
 
 class RuntimeOperations:
     """The runtime operations. The backend provides the state they read: ``store``,
-    ``_resources``, ``_reading()`` and ``_group_frame()``, and the caches below."""
+    ``_resources``, ``_reading()``, ``_children()`` and ``_group_frame()``, and the caches
+    below."""
 
     store: WorkspaceStore
     _resources: dict[str, dict[str, Any]]
@@ -72,10 +78,13 @@ class RuntimeOperations:
             try:
                 model = TrainedModel.load(path)
             except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
+                # The file is named once, by its name in the workspace; the advice stays short
+                # and last, where a status line that has to shorten the message keeps it.
+                reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
                 raise ModelFileException(
                     f"The model file of solution version {solution_version_arn} "
-                    f"({path.name!r} in the workspace's models folder) cannot be loaded: {exc}. "
-                    "Train a new solution version."
+                    f"({path.name!r} in the workspace's models folder) cannot be loaded: "
+                    f"{reason}. Train a new solution version."
                 ) from None
             self._models[solution_version_arn] = (signature, model)
         return model
@@ -121,11 +130,16 @@ class RuntimeOperations:
                 )
             items = self._group_frame(group, "ITEMS")
             interactions = self._group_frame(group, "INTERACTIONS")
+            types = self._item_field_types(group)
         key = ("filter", filter_arn, resource.updated)
         expression = self._derived.get(key)
         if expression is None:
             expression = self._derived[key] = filter_lang.parse_filter_expression(
                 resource.filter_expression)
+        # Checked again: the ITEMS dataset may have been deleted or replaced since creation.
+        filter_lang.check_fields(
+            expression, types, group=group,
+            subject=f"Filter {filter_arn} (expression {resource.filter_expression!r})")
         unknown = sorted(set(filter_values or {}) - expression.params)
         if unknown:
             raise InvalidInputException(
@@ -134,10 +148,10 @@ class RuntimeOperations:
             )
         for name, raw in (filter_values or {}).items():  # also those of skipped EXCLUDE blocks
             filter_lang.parse_filter_value(name, raw)
-        index_key = ("items", id(items))
+        index_key = ("items", id(items), tuple(sorted((types or {}).items())))
         index = self._derived.get(index_key)
         if index is None or index[0] is not items:
-            index = self._derived[index_key] = (items, filter_lang.ItemIndex(items))
+            index = self._derived[index_key] = (items, filter_lang.ItemIndex(items, types))
 
         def interacted(event_types: tuple[str, ...] | None) -> set[str]:
             if user_id is None or interactions is None:
@@ -151,6 +165,24 @@ class RuntimeOperations:
 
         return filter_lang.apply_filter(expression, filter_values=filter_values,
                                         items=index[1], interacted=interacted)
+
+    def _item_field_types(self, group: str) -> dict[str, str] | None:
+        """The group's ITEMS fields (upper case) and Avro types; None without an ITEMS dataset.
+
+        Call while reading the resources. Each schema text is parsed once (a schema deleted
+        and created again under the same name keeps its ARN, hence the text in the key).
+        """
+        for dataset in self._children("dataset", "dataset_group_arn", group):
+            if dataset.dataset_type != "ITEMS":
+                continue
+            schema = self._resources["schema"].get(dataset.schema_arn)
+            if schema is None:
+                return None
+            key = ("schema-types", schema.arn, schema.schema)
+            if key not in self._derived:
+                self._derived[key] = {f.name.upper(): f.type for f in parse_schema(schema.schema)}
+            return dict(self._derived[key])
+        return None
 
     def _histories(self, interactions: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
         """Per user, per event type, the items interacted with (built once per data file)."""
@@ -227,9 +259,14 @@ class RuntimeOperations:
             pairs = model.recommend(user_id, count, exclude=exclude, allowed=allowed)
             if recipe_name.endswith("-v2") and model.recommend_is_cold(user_id):
                 reason = ["Popular item"]  # v2 recipes say why an item is there
+        from videorecs_widgets.local.recipes import RECIPES
+
+        scored = RECIPES[version.settings["recipe_arn"]].scored
         items = []
         for item, score in pairs:
-            entry: dict[str, Any] = {"item_id": str(item), "score": float(score)}
+            entry: dict[str, Any] = {"item_id": str(item)}
+            if scored:  # related-items and popularity answers have no score (see RecipeInfo)
+                entry["score"] = float(score)
             if reason:
                 entry["reason"] = reason
             items.append(entry)
