@@ -380,25 +380,3 @@ def test_get_recommendations__unquoted_filter_values(genre_campaign, action, raw
         "InvalidInputException",
         f"Filter value for $GENRE is {raw!r}: Amazon Personalize wants each value in double "
         f"quotes, several separated by commas; pass {example!r}.")
-
-
-
-def test_get_recommendations__filter_on_items_after_the_items_dataset_was_deleted(genre_group):
-    p, runtime, group = genre_group
-    campaign = _campaign(p, group, "aws-popularity-count")
-    arn = wait_until_active(p, p.create_filter(
-        name="horror", datasetGroupArn=group,
-        filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("Horror")')["filterArn"],
-    )["filterArn"]
-    assert runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn)
-    (items,) = [d["datasetArn"] for d in p.list_datasets(datasetGroupArn=group)["datasets"]
-                if d["datasetType"] == "ITEMS"]
-    p.delete_dataset(datasetArn=items)
-    with pytest.raises(ClientError) as excinfo:
-        runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn)
-    error = excinfo.value.response["Error"]
-    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert (error["Code"], error["Message"]) == (
-        "InvalidInputException",
-        f"Filter {arn} (expression 'INCLUDE ItemID WHERE Items.GENRES IN (\"Horror\")') uses "
-        f"Items.GENRES, but the dataset group {group} has no ITEMS dataset.")
