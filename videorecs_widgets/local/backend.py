@@ -15,9 +15,12 @@ in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureR
 ``update_campaign`` takes an ACTIVE or CREATE FAILED campaign through ``UPDATE PENDING`` ->
 ``UPDATE IN_PROGRESS`` -> ``ACTIVE``; meanwhile an ACTIVE campaign serves what it served before,
 and ``latestCampaignUpdate`` shows the update. Every status change goes through
-:data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted kernel)
-is marked ``CREATE FAILED`` by the next process that reads the state (an update: the campaign
-goes back to what it was, the failure on the update).
+:data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted or killed
+kernel) is marked ``CREATE FAILED`` at the next call in any process, and the repair is saved
+at once (an update: the campaign goes back to what it was, the failure on the update). Each
+resource in progress records its worker's pid; every call checks that the pids of other
+processes' workers are still alive (one syscall each, none when nothing is in progress), since
+after a death nothing writes ``state.json`` to announce it.
 
 Deletes are refused where the service refuses them (ResourceInUseException): a campaign being
 created or updated; a dataset while its group has filters, an import job or a solution version
@@ -149,17 +152,39 @@ class PersonalizeBackend(RuntimeOperations):
         self._frames: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
         self._derived: dict[tuple, Any] = {}
         self._threads: list[threading.Thread] = []
+        self._workers: set[int] = set()  # see _sync
         self.s3_client: Callable[[], Any] | None = None  # tests may pass their own S3 client
 
     # ---- state -------------------------------------------------------------------------
 
-    def _sync(self) -> None:
-        if not self.store.changed_on_disk():
+    def _sync(self, locked: bool = False) -> None:
+        """Bring the resources up to date with state.json, and repair what a process that has
+        ended left in progress. ``locked``: the caller holds the workspace lock already."""
+        if self.store.changed_on_disk():
+            self._load()
+        # A worker can end (a killed kernel) without anyone writing state.json again, so its
+        # pid is checked on every call, not only when the file changes; with nothing in
+        # progress elsewhere the set is empty and this costs nothing.
+        if all(_pid_alive(pid) for pid in self._workers):
             return
+        with contextlib.nullcontext() if locked else self.store.locked():
+            if self.store.changed_on_disk():  # another process may have repaired it already
+                self._load()
+            if self._fail_orphans():
+                self._save()  # at once, so every process sees the same repair
+            self._workers = self._other_workers()
+
+    def _load(self) -> None:
         # The store counts the file as read only once _build has accepted it, so a state this
         # library cannot use is refused on every call and never saved over.
         self._resources = self.store.load(self._build)
-        self._fail_orphans()
+        self._workers = self._other_workers()
+
+    def _other_workers(self) -> set[int]:
+        """The pids of the other processes working on resources that are still in progress."""
+        own = os.getpid()
+        return {r.worker_pid for entries in self._resources.values() for r in entries.values()
+                if r.status in IN_PROGRESS and r.worker_pid and r.worker_pid != own}
 
     def _build(self, state: Any) -> dict[str, dict[str, Resource]]:
         """The resources of a stored state; StateFileException saying what does not fit."""
@@ -240,7 +265,7 @@ class PersonalizeBackend(RuntimeOperations):
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         with self._lock, self.store.locked():
-            self._sync()
+            self._sync(locked=True)
             yield
             self._save()
 
