@@ -709,6 +709,27 @@ def test_update_campaign__deploys_retrained_version(clients, tmp_path, monkeypat
         {"tagKey": "lab", "tagValue": "01"}]
 
 
+def test_update_campaign__version_of_another_solution(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    sims = p.create_solution(name="sims", datasetGroupArn=arns["group"],
+                             recipeArn=RECIPE + "aws-sims")["solutionArn"]
+    other = p.create_solution_version(solutionArn=sims)["solutionVersionArn"]
+    wait_until_active(p, other)
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, solutionVersionArn=other)
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        f"Solution version {other} is a version of the solution {sims} (recipe 'aws-sims', "
+        f"RELATED_ITEMS), not of the campaign's solution {arns['solution']} (recipe "
+        "'aws-popularity-count', USER_PERSONALIZATION): update_campaign deploys a retrained "
+        "version of the campaign's own solution. Create another campaign for this one.")
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE" and "latestCampaignUpdate" not in described
+    assert described["solutionVersionArn"] == arns["version"]
+
+
 def test_update_campaign__while_creating(tmp_path):
     campaign = ARN + "campaign/c"
     p = _state_workspace(tmp_path, {"campaign": [_entry(

@@ -12,9 +12,11 @@ Lifecycle. A create returns at once. Dataset groups, datasets, solutions and fil
 work and pass ``CREATE PENDING`` -> ``CREATE IN_PROGRESS`` -> ``ACTIVE`` within the call. Import
 jobs, solution versions and campaigns do their work (reading data, training, loading the model)
 in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureReason``.
-``update_campaign`` takes an ACTIVE or CREATE FAILED campaign through ``UPDATE PENDING`` ->
-``UPDATE IN_PROGRESS`` -> ``ACTIVE``; meanwhile an ACTIVE campaign serves what it served before,
-and ``latestCampaignUpdate`` shows the update. Every status change goes through
+``update_campaign`` deploys a retrained version of the campaign's own solution (a version of
+another solution is refused with InvalidInputException naming both recipes); it takes an ACTIVE
+or CREATE FAILED campaign through ``UPDATE PENDING`` -> ``UPDATE IN_PROGRESS`` -> ``ACTIVE``;
+meanwhile an ACTIVE campaign serves what it served before, and ``latestCampaignUpdate`` shows
+the update. Every status change goes through
 :data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted or killed
 kernel) is marked ``CREATE FAILED`` at the next call in any process, and the repair is saved
 at once (an update: the campaign goes back to what it was, the failure on the update). Each
@@ -856,7 +858,7 @@ class PersonalizeBackend(RuntimeOperations):
                 )
             target = solution_version_arn or campaign.solution_version_arn
             _check_campaign_config(target, campaign_config)
-            self._deployable(target)
+            self._check_retrained(campaign, self._deployable(target))
             now = time.time()
             campaign.latest_update = {
                 "solution_version_arn": target,
@@ -871,6 +873,35 @@ class PersonalizeBackend(RuntimeOperations):
             campaign.worker_pid = os.getpid()
         self._start(self._run_update, campaign_arn)
         return {"campaign_arn": campaign_arn}
+
+    def _check_retrained(self, campaign: Campaign, version: SolutionVersion) -> None:
+        """Refuse a version of another solution than the one the campaign serves.
+
+        What the docs say: UpdateCampaign "updates a campaign to deploy a retrained solution
+        version with an existing campaign"; the guide's "Updating a campaign" speaks of
+        manually deploying "a new solution version", and automatic updates follow
+        ``SolutionArn/$LATEST``, the campaign's own solution. Nothing speaks of moving a
+        campaign to another solution, so the engine refuses it: a SIMS model behind a
+        user-personalization campaign would change what every caller has to ask it.
+        """
+        from videorecs_widgets.local.recipes import RECIPES
+
+        current = self._resources["solution-version"].get(campaign.solution_version_arn)
+        if current is None or current.solution_arn == version.solution_arn:
+            return
+
+        def recipe(v: SolutionVersion) -> str:
+            arn = v.settings.get("recipe_arn", "")
+            info = RECIPES.get(arn)
+            kind = f", {info.recipe_type}" if info is not None else ""
+            return f"recipe {arn.rsplit('/', 1)[-1]!r}{kind}"
+
+        raise InvalidInputException(
+            f"Solution version {version.arn} is a version of the solution "
+            f"{version.solution_arn} ({recipe(version)}), not of the campaign's solution "
+            f"{current.solution_arn} ({recipe(current)}): update_campaign deploys a retrained "
+            "version of the campaign's own solution. Create another campaign for this one."
+        )
 
     def _run_update(self, arn: str) -> None:
         with self._writing():
