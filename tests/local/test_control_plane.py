@@ -576,6 +576,59 @@ def test_delete_dataset__solution_version_training(tmp_path, status):
     assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
 
 
+def _updating_to(group: str, version: str, status: str = "UPDATE IN_PROGRESS") -> dict:
+    """A campaign serving a version of another group's solution while an update deploys
+    ``version`` (a state an earlier engine could leave: it allowed versions of any solution).
+    worker_pid is this process: the update is really still running."""
+    other_group, other = ARN + "dataset-group/x", ARN + "solution/sx"
+    update = {"solution_version_arn": version, "min_provisioned_tps": 1,
+              "campaign_config": None, "status": "CREATE IN_PROGRESS", "failure_reason": None,
+              "created": NOW, "updated": NOW, "from_status": "ACTIVE", "from_reason": None}
+    return {
+        "dataset-group": [_entry(group, "g"), _entry(other_group, "x")],
+        "schema": [_entry(ARN + "schema/sc", "sc", schema=SCHEMA)],
+        "dataset": [_entry(ARN + "dataset/g/INTERACTIONS", "d", dataset_group_arn=group,
+                           dataset_type="INTERACTIONS", schema_arn=ARN + "schema/sc")],
+        "solution": [_entry(ARN + "solution/s", "s", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=group),
+                     _entry(other, "sx", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=other_group)],
+        "solution-version": [_entry(version, version.rsplit("/", 1)[-1],
+                                    solution_arn=ARN + "solution/s"),
+                             _entry(other + "/1", "1", solution_arn=other)],
+        "campaign": [_entry(ARN + "campaign/c", "c", status, worker_pid=os.getpid(),
+                            solution_version_arn=other + "/1", latest_update=update)],
+    }
+
+
+def test_delete_solution__target_of_a_campaign_update(tmp_path):
+    version = ARN + "solution/s/2"
+    p = _state_workspace(tmp_path, _updating_to(ARN + "dataset-group/g", version))
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_solution(solutionArn=ARN + "solution/s")
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {ARN}solution/s is in use by the campaign {ARN}campaign/c, which is "
+        f"being updated to its solution version {version}; delete the campaign first.")
+    assert p.describe_solution_version(
+        solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("status", ["UPDATE PENDING", "UPDATE IN_PROGRESS"])
+def test_delete_dataset__target_of_a_campaign_update(tmp_path, status):
+    p = _state_workspace(tmp_path, _updating_to(ARN + "dataset-group/g", ARN + "solution/s/2",
+                                                status))
+    dataset = ARN + "dataset/g/INTERACTIONS"
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use by the campaign {ARN}campaign/c ({status}), which "
+        f"is being updated to the solution version {ARN}solution/s/2; delete the campaign "
+        "first.")
+    assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
+
+
 @pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
 def test_delete_campaign__while_creating(tmp_path, status):
     campaign = ARN + "campaign/c"

@@ -26,9 +26,10 @@ after a death nothing writes ``state.json`` to announce it.
 
 Deletes are refused where the service refuses them (ResourceInUseException): a campaign being
 created or updated; a dataset while its group has filters, an import job or a solution version
-is in progress, or a campaign on its data is not CREATE FAILED; a dataset group that still has
-datasets or solutions. Deleting a dataset deletes its import jobs; a dataset group's remaining
-filters go with it.
+is in progress, or a campaign on its data is not CREATE FAILED; a solution while a campaign
+serves one of its versions or an update is deploying one; a dataset group that still has
+datasets or solutions. A campaign update counts as using the version it deploys until it ends.
+Deleting a dataset deletes its import jobs; a dataset group's remaining filters go with it.
 
 Decisions where the service does more than a laptop should:
 
@@ -463,7 +464,8 @@ class PersonalizeBackend(RuntimeOperations):
     def _check_dataset_deletable(self, dataset: Dataset) -> None:
         """What the service requires before a dataset is deleted (DeleteDataset and the guide's
         "Deleting a dataset"): no filter in the group, no import job or solution version in
-        progress, no campaign being created or ACTIVE."""
+        progress, no campaign being created, ACTIVE or updated that serves or is being updated
+        to a version trained on the group's data."""
         arn, group = dataset.arn, dataset.dataset_group_arn
         busy = [j for j in self._children("dataset-import-job", "dataset_arn", arn)
                 if j.status in IN_PROGRESS]
@@ -487,13 +489,14 @@ class PersonalizeBackend(RuntimeOperations):
                 f"Resource Arn {arn} is in use by the solution version {training[0].arn}, which "
                 f"is {training[0].status}; delete the dataset once it has finished."
             )
-        serving = {v.arn for v in versions}
-        campaigns = [c for c in self._resources["campaign"].values()
-                     if c.solution_version_arn in serving and c.status != CREATE_FAILED]
-        if campaigns:
+        in_use = [(c, v.arn) for c in self._resources["campaign"].values()
+                  if c.status != CREATE_FAILED for v in versions if c.uses(v.arn)]
+        if in_use:
+            campaign, version_arn = in_use[0]
             raise ResourceInUseException(
-                f"Resource Arn {arn} is in use by the campaign {campaigns[0].arn} "
-                f"({campaigns[0].status}); delete the campaign first."
+                f"Resource Arn {arn} is in use by the campaign "
+                f"{_use(campaign, version_arn, 'the', campaign.status)}; delete the campaign "
+                "first."
             )
 
     # ---- dataset import jobs ---------------------------------------------------------------
@@ -650,11 +653,12 @@ class PersonalizeBackend(RuntimeOperations):
             self._get("solution", solution_arn)
             versions = self._children("solution-version", "solution_arn", solution_arn)
             for version in versions:
-                campaigns = self._children("campaign", "solution_version_arn", version.arn)
+                campaigns = [c for c in self._resources["campaign"].values()
+                             if c.uses(version.arn)]
                 if campaigns:
                     raise ResourceInUseException(
                         f"Resource Arn {solution_arn} is in use by the campaign "
-                        f"{campaigns[0].arn}; delete the campaign first."
+                        f"{_use(campaigns[0], version.arn, 'its')}; delete the campaign first."
                     )
                 if version.status in IN_PROGRESS:
                     raise ResourceInUseException(
@@ -1056,6 +1060,15 @@ class PersonalizeBackend(RuntimeOperations):
         if recipe_arn not in RECIPES:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+
+def _use(campaign: Campaign, version_arn: str, article: str, status: str | None = None) -> str:
+    """How ``campaign`` uses a version, for a refused delete: "arn:... (ACTIVE)", or "arn:...,
+    which is being updated to <article> solution version arn:..."."""
+    named = campaign.arn + (f" ({status})" if status else "")
+    if campaign.solution_version_arn == version_arn:
+        return named
+    return f"{named}, which is being updated to {article} solution version {version_arn}"
 
 
 def _check_hyperparameters(recipe_arn: str, solution_config: dict | None) -> None:

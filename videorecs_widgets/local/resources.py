@@ -241,6 +241,18 @@ class Campaign(Resource):
             return (self.latest_update or {}).get("from_status") == ACTIVE
         return self.status == ACTIVE
 
+    @property
+    def updating_to(self) -> str | None:
+        """The solution version an update in progress is deploying, else None."""
+        if self.status in UPDATING and self.latest_update:
+            return self.latest_update["solution_version_arn"]
+        return None
+
+    def uses(self, solution_version_arn: str) -> bool:
+        """Whether it serves that version or an update in progress is deploying it: either way
+        the version's model and data must stay (deletes check this)."""
+        return solution_version_arn in (self.solution_version_arn, self.updating_to)
+
     def to_dict(self, full: bool = True) -> dict[str, Any]:
         out = self.base()
         if full:
