@@ -538,6 +538,11 @@ def _entry(arn: str, name: str, status: str = "ACTIVE", **fields) -> dict:
             **fields}
 
 
+def _settings(group: str, recipe: str = "aws-sims") -> dict:
+    """A stored solution version's settings (the solution's when training began)."""
+    return {"recipe_arn": RECIPE + recipe, "dataset_group_arn": group}
+
+
 def _state_workspace(tmp_path, resources: dict) -> object:
     """A personalize client on a workspace holding ``resources`` (kind -> list of entries)."""
     workspace = tmp_path / "ws"
@@ -559,7 +564,8 @@ def _training_group(status: str) -> dict:
                             dataset_group_arn=group)],
         # worker_pid is this process: the version is really still training.
         "solution-version": [_entry(solution + "/0000abcd", "0000abcd", status,
-                                    worker_pid=os.getpid(), solution_arn=solution)],
+                                    worker_pid=os.getpid(), solution_arn=solution,
+                                    settings=_settings(group))],
     }
 
 
@@ -594,8 +600,9 @@ def _updating_to(group: str, version: str, status: str = "UPDATE IN_PROGRESS") -
                      _entry(other, "sx", recipe_arn=RECIPE + "aws-sims",
                             dataset_group_arn=other_group)],
         "solution-version": [_entry(version, version.rsplit("/", 1)[-1],
-                                    solution_arn=ARN + "solution/s"),
-                             _entry(other + "/1", "1", solution_arn=other)],
+                                    solution_arn=ARN + "solution/s", settings=_settings(group)),
+                             _entry(other + "/1", "1", solution_arn=other,
+                                    settings=_settings(other_group))],
         "campaign": [_entry(ARN + "campaign/c", "c", status, worker_pid=os.getpid(),
                             solution_version_arn=other + "/1", latest_update=update)],
     }
@@ -1139,6 +1146,7 @@ def test_create_solution_version__limit_exceeded(tmp_path):
     versions = {f"{solution}/{n:08d}": {
         "name": f"{n:08d}", "arn": f"{solution}/{n:08d}", "created": now, "updated": now,
         "status": "CREATE IN_PROGRESS", "worker_pid": os.getpid(), "solution_arn": solution,
+        "settings": _settings(ARN + "dataset-group/g"),
     } for n in range(20)}
     state = {"version": 1, "resources": {
         "dataset-group": {ARN + "dataset-group/g": {

@@ -148,7 +148,9 @@ def _left_in_progress(tmp_path, kind: str, arn: str, fields: dict) -> tuple:
 def test_describe_solution_version__left_in_progress_by_ended_process(tmp_path):
     arn = ARN + "solution/s/1"
     p, pid = _left_in_progress(tmp_path, "solution-version", arn,
-                               {"solution_arn": ARN + "solution/s"})
+                               {"solution_arn": ARN + "solution/s",
+                                "settings": {"recipe_arn": "arn:aws:personalize:::recipe/aws-sims",
+                                             "dataset_group_arn": ARN + "dataset-group/g"}})
     version = p.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
     assert version["status"] == "CREATE FAILED"
     assert version["failureReason"] == (

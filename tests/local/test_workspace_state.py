@@ -112,3 +112,74 @@ def test_describe_campaign__worker_alive_stays_in_progress(tmp_path, worker):
         assert p.describe_campaign(
             campaignArn=CAMPAIGN)["campaign"]["status"] == "UPDATE IN_PROGRESS"
     assert (workspace / "state.json").read_bytes() == before
+
+
+# -- stored fields of the wrong type --------------------------------------------------------------
+
+
+def _refused_every_time(workspace, problem: str) -> None:
+    """Every call answers StateFileException naming the file and ``problem``; nothing is saved."""
+    before = (workspace / "state.json").read_bytes()
+    p = personalize_clients("local", workspace=workspace).personalize
+    calls = [lambda: p.describe_campaign(campaignArn=CAMPAIGN), p.list_campaigns,
+             lambda: p.update_campaign(campaignArn=CAMPAIGN, minProvisionedTPS=2),
+             lambda: p.delete_campaign(campaignArn=CAMPAIGN),
+             lambda: p.create_dataset_group(name="x")]
+    for call in calls + calls:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert _error(excinfo) == (
+            "StateFileException",
+            f"The engine state {str(workspace / 'state.json')!r} cannot be read: {problem}. The "
+            "engine leaves the file as it is; move it away to start an empty workspace (its "
+            "resources are then forgotten), or repair it.")
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert (workspace / "state.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"created": "yesterday"}, "has created = 'yesterday', which is not a finite number"),
+    ({"updated": float("inf")}, "has updated = inf, which is not a finite number"),
+    ({"name": 7}, "has name = 7, which is not a string"),
+    ({"worker_pid": "12"}, "has worker_pid = '12', which is not an integer or null"),
+    ({"min_provisioned_tps": True}, "has min_provisioned_tps = True, which is not an integer"),
+    ({"campaign_config": []}, "has campaign_config = [], which is not an object or null"),
+    ({"status": "DONE"},
+     "has status = 'DONE', which is not a status of a campaign (ACTIVE, CREATE FAILED, "
+     "CREATE IN_PROGRESS, CREATE PENDING, UPDATE IN_PROGRESS, UPDATE PENDING)"),
+    ({"tags": [{"tag_key": "lab"}]},
+     "has tags[0] = {'tag_key': 'lab'}, which is not a tag (an object with the strings tag_key "
+     "and tag_value)"),
+    ({"latest_update": {"status": "ACTIVE"}},
+     "has latest_update without the key(s) campaign_config, created, min_provisioned_tps, "
+     "solution_version_arn, updated"),
+    ({"latest_update": _update(created="soon")},
+     "has latest_update.created = 'soon', which is not a finite number"),
+    ({"latest_update": _update(status="DONE")},
+     "has latest_update.status = 'DONE', which is not a status of a campaign update (ACTIVE, "
+     "CREATE FAILED, CREATE IN_PROGRESS, CREATE PENDING)"),
+    ({"latest_update": _update(colour="blue")},
+     "has latest_update with the unknown key(s) colour"),
+    ({"status": "UPDATE PENDING", "latest_update": None},
+     "is UPDATE PENDING but has no latest_update"),
+    ({"arn": ARN + "campaign/other"},
+     f"has arn = '{ARN}campaign/other', which is not the ARN it is stored under"),
+])
+def test_describe_campaign__stored_field_of_the_wrong_type(tmp_path, fields, problem):
+    workspace = tmp_path / "ws"
+    _write_state(workspace, {"campaign": [_campaign("ACTIVE") | fields | {"arn": CAMPAIGN}]})
+    if "arn" in fields:  # stored under CAMPAIGN, naming another ARN inside
+        state = json.loads((workspace / "state.json").read_text())
+        state["resources"]["campaign"][CAMPAIGN]["arn"] = fields["arn"]
+        (workspace / "state.json").write_text(json.dumps(state))
+    _refused_every_time(workspace, f"the campaign {CAMPAIGN!r} {problem}")
+
+
+def test_describe_solution_version__stored_settings_without_recipe(tmp_path):
+    workspace = tmp_path / "ws"
+    version = ARN + "solution/s/1"
+    _write_state(workspace, {"solution-version": [{
+        "name": "1", "arn": version, "created": NOW, "updated": NOW, "status": "ACTIVE",
+        "solution_arn": ARN + "solution/s", "settings": {"dataset_group_arn": ARN + "g"}}]})
+    _refused_every_time(workspace, f"the solution-version {version!r} has settings without "
+                                   "the key(s) recipe_arn")

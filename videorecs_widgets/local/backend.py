@@ -221,10 +221,16 @@ class PersonalizeBackend(RuntimeOperations):
                     raise unreadable(
                         f"the {kind} {arn!r} has the unknown field(s) {', '.join(unknown)}"
                     )
-                try:
-                    resources[kind][arn] = cls(**values)
-                except TypeError as exc:  # a required field missing
-                    raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+                problem = cls.stored_type_problem(values)
+                if problem is None:
+                    try:
+                        resource = cls(**values)
+                    except TypeError as exc:  # a required field missing
+                        raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+                    problem = resource.stored_problem(arn)
+                if problem:
+                    raise unreadable(f"the {kind} {arn!r} {problem}")
+                resources[kind][arn] = resource
         return resources
 
     def _fail_orphans(self) -> bool:
