@@ -903,6 +903,41 @@ def test_tag_resource__add_replace_remove(p):
                                f"Resource Arn {ARN}filter/nope does not exist.")
 
 
+@pytest.mark.parametrize(("tag", "message"), [
+    ({"tagKey": "aws:owner", "tagValue": "ana"},
+     "Tag key 'aws:owner' starts with 'aws:', a prefix reserved for the tags AWS applies "
+     "itself; choose another key."),
+    ({"tagKey": "AWS:Owner", "tagValue": "ana"},
+     "Tag key 'AWS:Owner' starts with 'aws:', a prefix reserved for the tags AWS applies "
+     "itself; choose another key."),
+    ({"tagKey": "owner", "tagValue": "aws:ana"},
+     "Tag value 'aws:ana' (of the tag key 'owner') starts with 'aws:', a prefix reserved for "
+     "the tags AWS applies itself; choose another value."),
+])
+def test_tag_resource__reserved_aws_prefix(p, tag, message):
+    group = p.create_dataset_group(name="g", tags=[{"tagKey": "lab", "tagValue": "01"}],
+                                   )["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.tag_resource(resourceArn=group, tags=[{"tagKey": "stage", "tagValue": "test"}, tag])
+    assert _error(excinfo) == ("InvalidInputException", message)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_dataset_group(name="h", tags=[tag])
+    assert _error(excinfo) == ("InvalidInputException", message)
+    assert [g["name"] for g in p.list_dataset_groups()["datasetGroups"]] == ["g"]
+    assert p.list_tags_for_resource(resourceArn=group)["tags"] == [
+        {"tagKey": "lab", "tagValue": "01"}]
+
+
+def test_untag_resource__reserved_aws_prefix(p):
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.untag_resource(resourceArn=group, tagKeys=["lab", "aws:cloudformation:stack-name"])
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "Tag key 'aws:cloudformation:stack-name' starts with 'aws:', a prefix reserved for the "
+        "tags AWS applies itself, which cannot be removed.")
+
+
 # -- recipes ------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,10 @@ serves one of its versions or an update is deploying one; a dataset group that s
 datasets or solutions. A campaign update counts as using the version it deploys until it ends.
 Deleting a dataset deletes its import jobs; a dataset group's remaining filters go with it.
 
+Tags follow the guide's requirements: at most 50 per resource (TooManyTagsException), and no
+key or value starting with ``aws:`` in any case (InvalidInputException, on TagResource, on every
+create that takes tags, and on UntagResource for such a key).
+
 Decisions where the service does more than a laptop should:
 
 - ``performAutoTraining`` is accepted (the service turns it on by default) but no automatic
@@ -297,6 +301,7 @@ class PersonalizeBackend(RuntimeOperations):
         return resource
 
     def _add(self, resource: Resource) -> None:
+        _check_tags(resource.tags)
         if resource.arn in self._resources[resource.kind]:
             raise ResourceAlreadyExistsException.for_arn(resource.arn)
         self._transition(resource, CREATE_PENDING)
@@ -1016,6 +1021,7 @@ class PersonalizeBackend(RuntimeOperations):
             return {"tags": [dict(t) for t in self._tagged(resource_arn).tags]}
 
     def tag_resource(self, resource_arn: str, tags: list) -> dict[str, Any]:
+        _check_tags(tags)
         with self._writing():
             resource = self._tagged(resource_arn)
             merged = {t["tag_key"]: t for t in resource.tags} | {t["tag_key"]: t for t in tags}
@@ -1028,6 +1034,12 @@ class PersonalizeBackend(RuntimeOperations):
         return {}
 
     def untag_resource(self, resource_arn: str, tag_keys: list) -> dict[str, Any]:
+        for key in tag_keys:
+            if _reserved(key):
+                raise InvalidInputException(
+                    f"Tag key {key!r} starts with 'aws:', a prefix reserved for the tags AWS "
+                    "applies itself, which cannot be removed."
+                )
         with self._writing():
             resource = self._tagged(resource_arn)
             resource.tags = [t for t in resource.tags if t["tag_key"] not in set(tag_keys)]
@@ -1066,6 +1078,29 @@ class PersonalizeBackend(RuntimeOperations):
         if recipe_arn not in RECIPES:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+
+def _reserved(text: str) -> bool:
+    # The Personalize guide's tag requirements: "Your tag keys and tag values can't start with
+    # aws:. AWS services apply tags that start with aws:, and those tags can't be modified."
+    # AWS's tagging guides reserve the prefix in any case (aws:, AWS:, ...), so this does.
+    return text[:4].lower() == "aws:"
+
+
+def _check_tags(tags: list) -> None:
+    """Refuse tags a caller may not set (TagResource and every create that takes tags)."""
+    for tag in tags:
+        key, value = tag["tag_key"], tag.get("tag_value", "")
+        if _reserved(key):
+            raise InvalidInputException(
+                f"Tag key {key!r} starts with 'aws:', a prefix reserved for the tags AWS applies "
+                "itself; choose another key."
+            )
+        if _reserved(value):
+            raise InvalidInputException(
+                f"Tag value {value!r} (of the tag key {key!r}) starts with 'aws:', a prefix "
+                "reserved for the tags AWS applies itself; choose another value."
+            )
 
 
 def _use(campaign: Campaign, version_arn: str, article: str, status: str | None = None) -> str:
