@@ -538,6 +538,11 @@ def _entry(arn: str, name: str, status: str = "ACTIVE", **fields) -> dict:
             **fields}
 
 
+def _settings(group: str, recipe: str = "aws-sims") -> dict:
+    """A stored solution version's settings (the solution's when training began)."""
+    return {"recipe_arn": RECIPE + recipe, "dataset_group_arn": group}
+
+
 def _state_workspace(tmp_path, resources: dict) -> object:
     """A personalize client on a workspace holding ``resources`` (kind -> list of entries)."""
     workspace = tmp_path / "ws"
@@ -559,7 +564,8 @@ def _training_group(status: str) -> dict:
                             dataset_group_arn=group)],
         # worker_pid is this process: the version is really still training.
         "solution-version": [_entry(solution + "/0000abcd", "0000abcd", status,
-                                    worker_pid=os.getpid(), solution_arn=solution)],
+                                    worker_pid=os.getpid(), solution_arn=solution,
+                                    settings=_settings(group))],
     }
 
 
@@ -573,6 +579,60 @@ def test_delete_dataset__solution_version_training(tmp_path, status):
         "ResourceInUseException",
         f"Resource Arn {dataset} is in use by the solution version {ARN}solution/s/0000abcd, "
         f"which is {status}; delete the dataset once it has finished.")
+    assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
+
+
+def _updating_to(group: str, version: str, status: str = "UPDATE IN_PROGRESS") -> dict:
+    """A campaign serving a version of another group's solution while an update deploys
+    ``version`` (a state an earlier engine could leave: it allowed versions of any solution).
+    worker_pid is this process: the update is really still running."""
+    other_group, other = ARN + "dataset-group/x", ARN + "solution/sx"
+    update = {"solution_version_arn": version, "min_provisioned_tps": 1,
+              "campaign_config": None, "status": "CREATE IN_PROGRESS", "failure_reason": None,
+              "created": NOW, "updated": NOW, "from_status": "ACTIVE", "from_reason": None}
+    return {
+        "dataset-group": [_entry(group, "g"), _entry(other_group, "x")],
+        "schema": [_entry(ARN + "schema/sc", "sc", schema=SCHEMA)],
+        "dataset": [_entry(ARN + "dataset/g/INTERACTIONS", "d", dataset_group_arn=group,
+                           dataset_type="INTERACTIONS", schema_arn=ARN + "schema/sc")],
+        "solution": [_entry(ARN + "solution/s", "s", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=group),
+                     _entry(other, "sx", recipe_arn=RECIPE + "aws-sims",
+                            dataset_group_arn=other_group)],
+        "solution-version": [_entry(version, version.rsplit("/", 1)[-1],
+                                    solution_arn=ARN + "solution/s", settings=_settings(group)),
+                             _entry(other + "/1", "1", solution_arn=other,
+                                    settings=_settings(other_group))],
+        "campaign": [_entry(ARN + "campaign/c", "c", status, worker_pid=os.getpid(),
+                            solution_version_arn=other + "/1", latest_update=update)],
+    }
+
+
+def test_delete_solution__target_of_a_campaign_update(tmp_path):
+    version = ARN + "solution/s/2"
+    p = _state_workspace(tmp_path, _updating_to(ARN + "dataset-group/g", version))
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_solution(solutionArn=ARN + "solution/s")
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {ARN}solution/s is in use by the campaign {ARN}campaign/c, which is "
+        f"being updated to its solution version {version}; delete the campaign first.")
+    assert p.describe_solution_version(
+        solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("status", ["UPDATE PENDING", "UPDATE IN_PROGRESS"])
+def test_delete_dataset__target_of_a_campaign_update(tmp_path, status):
+    p = _state_workspace(tmp_path, _updating_to(ARN + "dataset-group/g", ARN + "solution/s/2",
+                                                status))
+    dataset = ARN + "dataset/g/INTERACTIONS"
+    with pytest.raises(ClientError) as excinfo:
+        p.delete_dataset(datasetArn=dataset)
+    assert _error(excinfo) == (
+        "ResourceInUseException",
+        f"Resource Arn {dataset} is in use by the campaign {ARN}campaign/c ({status}), which "
+        f"is being updated to the solution version {ARN}solution/s/2; delete the campaign "
+        "first.")
     assert p.describe_dataset(datasetArn=dataset)["dataset"]["status"] == "ACTIVE"
 
 
@@ -709,6 +769,27 @@ def test_update_campaign__deploys_retrained_version(clients, tmp_path, monkeypat
         {"tagKey": "lab", "tagValue": "01"}]
 
 
+def test_update_campaign__version_of_another_solution(p, tmp_path):
+    arns = _trained(p, tmp_path)
+    campaign = p.create_campaign(name="c", solutionVersionArn=arns["version"])["campaignArn"]
+    wait_until_active(p, campaign)
+    sims = p.create_solution(name="sims", datasetGroupArn=arns["group"],
+                             recipeArn=RECIPE + "aws-sims")["solutionArn"]
+    other = p.create_solution_version(solutionArn=sims)["solutionVersionArn"]
+    wait_until_active(p, other)
+    with pytest.raises(ClientError) as excinfo:
+        p.update_campaign(campaignArn=campaign, solutionVersionArn=other)
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        f"Solution version {other} is a version of the solution {sims} (recipe 'aws-sims', "
+        f"RELATED_ITEMS), not of the campaign's solution {arns['solution']} (recipe "
+        "'aws-popularity-count', USER_PERSONALIZATION): update_campaign deploys a retrained "
+        "version of the campaign's own solution. Create another campaign for this one.")
+    described = p.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE" and "latestCampaignUpdate" not in described
+    assert described["solutionVersionArn"] == arns["version"]
+
+
 def test_update_campaign__while_creating(tmp_path):
     campaign = ARN + "campaign/c"
     p = _state_workspace(tmp_path, {"campaign": [_entry(
@@ -820,6 +901,41 @@ def test_tag_resource__add_replace_remove(p):
         p.list_tags_for_resource(resourceArn=ARN + "filter/nope")
     assert _error(excinfo) == ("ResourceNotFoundException",
                                f"Resource Arn {ARN}filter/nope does not exist.")
+
+
+@pytest.mark.parametrize(("tag", "message"), [
+    ({"tagKey": "aws:owner", "tagValue": "ana"},
+     "Tag key 'aws:owner' starts with 'aws:', a prefix reserved for the tags AWS applies "
+     "itself; choose another key."),
+    ({"tagKey": "AWS:Owner", "tagValue": "ana"},
+     "Tag key 'AWS:Owner' starts with 'aws:', a prefix reserved for the tags AWS applies "
+     "itself; choose another key."),
+    ({"tagKey": "owner", "tagValue": "aws:ana"},
+     "Tag value 'aws:ana' (of the tag key 'owner') starts with 'aws:', a prefix reserved for "
+     "the tags AWS applies itself; choose another value."),
+])
+def test_tag_resource__reserved_aws_prefix(p, tag, message):
+    group = p.create_dataset_group(name="g", tags=[{"tagKey": "lab", "tagValue": "01"}],
+                                   )["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.tag_resource(resourceArn=group, tags=[{"tagKey": "stage", "tagValue": "test"}, tag])
+    assert _error(excinfo) == ("InvalidInputException", message)
+    with pytest.raises(ClientError) as excinfo:
+        p.create_dataset_group(name="h", tags=[tag])
+    assert _error(excinfo) == ("InvalidInputException", message)
+    assert [g["name"] for g in p.list_dataset_groups()["datasetGroups"]] == ["g"]
+    assert p.list_tags_for_resource(resourceArn=group)["tags"] == [
+        {"tagKey": "lab", "tagValue": "01"}]
+
+
+def test_untag_resource__reserved_aws_prefix(p):
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    with pytest.raises(ClientError) as excinfo:
+        p.untag_resource(resourceArn=group, tagKeys=["lab", "aws:cloudformation:stack-name"])
+    assert _error(excinfo) == (
+        "InvalidInputException",
+        "Tag key 'aws:cloudformation:stack-name' starts with 'aws:', a prefix reserved for the "
+        "tags AWS applies itself, which cannot be removed.")
 
 
 # -- recipes ------------------------------------------------------------------------------------
@@ -1065,6 +1181,7 @@ def test_create_solution_version__limit_exceeded(tmp_path):
     versions = {f"{solution}/{n:08d}": {
         "name": f"{n:08d}", "arn": f"{solution}/{n:08d}", "created": now, "updated": now,
         "status": "CREATE IN_PROGRESS", "worker_pid": os.getpid(), "solution_arn": solution,
+        "settings": _settings(ARN + "dataset-group/g"),
     } for n in range(20)}
     state = {"version": 1, "resources": {
         "dataset-group": {ARN + "dataset-group/g": {

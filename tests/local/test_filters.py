@@ -204,11 +204,20 @@ def _typed_items_group(p) -> str:
      '"*" in Items.GENRES IN (...) matches no item; "*" (every event type) is only for '
      "Interactions.EVENT_TYPE."),
     ('INCLUDE ItemID WHERE Items.YEAR > "abc"',
-     "Items.YEAR > 'abc' gives a value that is not a number, but Items.YEAR is a numeric (int) "
-     "field."),
+     "Items.YEAR > 'abc' gives a value that is not a finite number, but Items.YEAR is a "
+     "numeric (int) field."),
     ('EXCLUDE ItemID WHERE Items.YEAR IN ("1995", "soon")',
-     "Items.YEAR IN 'soon' gives a value that is not a number, but Items.YEAR is a numeric "
-     "(int) field."),
+     "Items.YEAR IN 'soon' gives a value that is not a finite number, but Items.YEAR is a "
+     "numeric (int) field."),
+    ('INCLUDE ItemID WHERE Items.YEAR < "inf"',
+     "Items.YEAR < 'inf' gives a value that is not a finite number, but Items.YEAR is a "
+     "numeric (int) field."),
+    ('INCLUDE ItemID WHERE Items.YEAR >= "-Infinity"',
+     "Items.YEAR >= '-Infinity' gives a value that is not a finite number, but Items.YEAR is a "
+     "numeric (int) field."),
+    ('EXCLUDE ItemID WHERE Items.YEAR IN ("nan")',
+     "Items.YEAR IN 'nan' gives a value that is not a finite number, but Items.YEAR is a "
+     "numeric (int) field."),
     ('INCLUDE ItemID WHERE Items.FREE IN ("true")',
      "Items.FREE is a boolean field, and Amazon Personalize cannot filter on boolean fields; "
      'use a string field holding "True" / "False" instead.'),
@@ -250,7 +259,7 @@ def test_apply_filter__numbers_match_as_numbers():
     assert index.matching("CODE", "IN", ["7"]) == {"1"}  # a text field of digits: text "7"
     with pytest.raises(InvalidInputException, match=r"compares a field that is not numeric"):
         index.matching("CODE", "<", ["9"])
-    with pytest.raises(InvalidInputException, match=r"each value must be a number"):
+    with pytest.raises(InvalidInputException, match=r"each value must be a finite number"):
         index.matching("YEAR", "IN", ["1995", "later"])
 
 
@@ -274,14 +283,16 @@ def genre_group(tmp_path):
             columns=["USER_ID", "ITEM_ID", "TIMESTAMP"]),
         "Items": pd.DataFrame({"ITEM_ID": [f"i{i}" for i in range(40)],
                                "GENRES": ["Horror" if i % 2 == 0 else "Comedy"
-                                          for i in range(40)]}),
+                                          for i in range(40)],
+                               "YEAR": [1960 + i for i in range(40)]}),
     }
     fields = {
         "Interactions": [{"name": "USER_ID", "type": "string"},
                          {"name": "ITEM_ID", "type": "string"},
                          {"name": "TIMESTAMP", "type": "long"}],
         "Items": [{"name": "ITEM_ID", "type": "string"},
-                  {"name": "GENRES", "type": "string", "categorical": True}],
+                  {"name": "GENRES", "type": "string", "categorical": True},
+                  {"name": "YEAR", "type": ["null", "int"]}],
     }
     for kind, frame in files.items():
         schema = p.create_schema(name=kind, schema=_schema(kind, fields[kind]))["schemaArn"]
@@ -380,3 +391,41 @@ def test_get_recommendations__unquoted_filter_values(genre_campaign, action, raw
         "InvalidInputException",
         f"Filter value for $GENRE is {raw!r}: Amazon Personalize wants each value in double "
         f"quotes, several separated by commas; pass {example!r}.")
+
+
+def _year_filter(genre_group, expression: str) -> tuple:
+    p, runtime, group = genre_group
+    campaign = _campaign(p, group, "aws-popularity-count")
+    arn = wait_until_active(p, p.create_filter(
+        name="years", datasetGroupArn=group, filterExpression=expression)["filterArn"],
+    )["filterArn"]
+    return runtime, campaign, arn
+
+
+def test_get_recommendations__comparison_with_several_values(genre_group):
+    expression = "INCLUDE ItemID WHERE Items.YEAR > $Y"
+    runtime, campaign, arn = _year_filter(genre_group, expression)
+    later = runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn,
+                                        filterValues={"Y": '"1995"'}, numResults=40)
+    assert {e["itemId"] for e in later["itemList"]} <= {f"i{i}" for i in range(36, 40)}
+    with pytest.raises(ClientError) as excinfo:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn,
+                                    filterValues={"Y": '"1998","1900"'})
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInputException",
+        f"Filter {expression!r}: Items.YEAR > $Y compares with one value, but filterValues "
+        "gives $Y 2 values ('\"1998\",\"1900\"'); pass one.")
+
+
+@pytest.mark.parametrize("raw", ['"inf"', '"-inf"', '"NaN"', '"1e999"'])
+def test_get_recommendations__non_finite_filter_value(genre_group, raw):
+    runtime, campaign, arn = _year_filter(genre_group, "INCLUDE ItemID WHERE Items.YEAR < $Y")
+    with pytest.raises(ClientError) as excinfo:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1", filterArn=arn,
+                                    filterValues={"Y": raw})
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInputException",
+        f"Filter condition Items.YEAR < {raw[1:-1]!r}: Items.YEAR is a numeric field, so each "
+        "value must be a finite number.")

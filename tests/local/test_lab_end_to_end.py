@@ -521,7 +521,7 @@ def test_get_recommendations__numeric_filters_on_a_nullable_int(lab):
     assert _error(excinfo)[:2] == (
         "InvalidInputException",
         "Filter condition Items.YEAR IN 'abc': Items.YEAR is a numeric field, so each value "
-        "must be a number.")
+        "must be a finite number.")
 
 
 def test_get_recommendations__exclude_interacted_filter_on_sims(lab):

@@ -256,3 +256,24 @@ def test_get_recommendations__unexpected_error_is_internal_failure_on_runtime(tm
     assert error["Message"].startswith(
         "The embedded engine failed on GetRecommendations: TypeError: unsupported operand.")
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_describe_dataset_group__answer_botocore_cannot_parse_is_internal_failure(tmp_path,
+                                                                                  monkeypatch):
+    from videorecs_widgets.local.resources import DatasetGroup
+
+    p = personalize_clients("local", workspace=tmp_path / "ws").personalize
+    arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    described = DatasetGroup.to_dict
+
+    def bad_timestamp(self, full=True):
+        return described(self, full) | {"creation_date_time": "yesterday"}
+
+    monkeypatch.setattr(DatasetGroup, "to_dict", bad_timestamp)
+    with pytest.raises(ClientError) as excinfo:
+        p.describe_dataset_group(datasetGroupArn=arn)
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "InternalFailure"
+    assert error["Message"].startswith("The embedded engine failed on DescribeDatasetGroup: "
+                                       "ValueError: Invalid timestamp")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500

@@ -12,18 +12,28 @@ Lifecycle. A create returns at once. Dataset groups, datasets, solutions and fil
 work and pass ``CREATE PENDING`` -> ``CREATE IN_PROGRESS`` -> ``ACTIVE`` within the call. Import
 jobs, solution versions and campaigns do their work (reading data, training, loading the model)
 in a background thread and end ``ACTIVE`` or ``CREATE FAILED`` with a ``failureReason``.
-``update_campaign`` takes an ACTIVE or CREATE FAILED campaign through ``UPDATE PENDING`` ->
-``UPDATE IN_PROGRESS`` -> ``ACTIVE``; meanwhile an ACTIVE campaign serves what it served before,
-and ``latestCampaignUpdate`` shows the update. Every status change goes through
-:data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted kernel)
-is marked ``CREATE FAILED`` by the next process that reads the state (an update: the campaign
-goes back to what it was, the failure on the update).
+``update_campaign`` deploys a retrained version of the campaign's own solution (a version of
+another solution is refused with InvalidInputException naming both recipes); it takes an ACTIVE
+or CREATE FAILED campaign through ``UPDATE PENDING`` -> ``UPDATE IN_PROGRESS`` -> ``ACTIVE``;
+meanwhile an ACTIVE campaign serves what it served before, and ``latestCampaignUpdate`` shows
+the update. Every status change goes through
+:data:`TRANSITIONS`. A resource left in progress by a process that ended (a restarted or killed
+kernel) is marked ``CREATE FAILED`` at the next call in any process, and the repair is saved
+at once (an update: the campaign goes back to what it was, the failure on the update). Each
+resource in progress records its worker's pid; every call checks that the pids of other
+processes' workers are still alive (one syscall each, none when nothing is in progress), since
+after a death nothing writes ``state.json`` to announce it.
 
 Deletes are refused where the service refuses them (ResourceInUseException): a campaign being
 created or updated; a dataset while its group has filters, an import job or a solution version
-is in progress, or a campaign on its data is not CREATE FAILED; a dataset group that still has
-datasets or solutions. Deleting a dataset deletes its import jobs; a dataset group's remaining
-filters go with it.
+is in progress, or a campaign on its data is not CREATE FAILED; a solution while a campaign
+serves one of its versions or an update is deploying one; a dataset group that still has
+datasets or solutions. A campaign update counts as using the version it deploys until it ends.
+Deleting a dataset deletes its import jobs; a dataset group's remaining filters go with it.
+
+Tags follow the guide's requirements: at most 50 per resource (TooManyTagsException), and no
+key or value starting with ``aws:`` in any case (InvalidInputException, on TagResource, on every
+create that takes tags, and on UntagResource for such a key).
 
 Decisions where the service does more than a laptop should:
 
@@ -149,17 +159,39 @@ class PersonalizeBackend(RuntimeOperations):
         self._frames: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
         self._derived: dict[tuple, Any] = {}
         self._threads: list[threading.Thread] = []
+        self._workers: set[int] = set()  # see _sync
         self.s3_client: Callable[[], Any] | None = None  # tests may pass their own S3 client
 
     # ---- state -------------------------------------------------------------------------
 
-    def _sync(self) -> None:
-        if not self.store.changed_on_disk():
+    def _sync(self, locked: bool = False) -> None:
+        """Bring the resources up to date with state.json, and repair what a process that has
+        ended left in progress. ``locked``: the caller holds the workspace lock already."""
+        if self.store.changed_on_disk():
+            self._load()
+        # A worker can end (a killed kernel) without anyone writing state.json again, so its
+        # pid is checked on every call, not only when the file changes; with nothing in
+        # progress elsewhere the set is empty and this costs nothing.
+        if all(_pid_alive(pid) for pid in self._workers):
             return
+        with contextlib.nullcontext() if locked else self.store.locked():
+            if self.store.changed_on_disk():  # another process may have repaired it already
+                self._load()
+            if self._fail_orphans():
+                self._save()  # at once, so every process sees the same repair
+            self._workers = self._other_workers()
+
+    def _load(self) -> None:
         # The store counts the file as read only once _build has accepted it, so a state this
         # library cannot use is refused on every call and never saved over.
         self._resources = self.store.load(self._build)
-        self._fail_orphans()
+        self._workers = self._other_workers()
+
+    def _other_workers(self) -> set[int]:
+        """The pids of the other processes working on resources that are still in progress."""
+        own = os.getpid()
+        return {r.worker_pid for entries in self._resources.values() for r in entries.values()
+                if r.status in IN_PROGRESS and r.worker_pid and r.worker_pid != own}
 
     def _build(self, state: Any) -> dict[str, dict[str, Resource]]:
         """The resources of a stored state; StateFileException saying what does not fit."""
@@ -193,10 +225,16 @@ class PersonalizeBackend(RuntimeOperations):
                     raise unreadable(
                         f"the {kind} {arn!r} has the unknown field(s) {', '.join(unknown)}"
                     )
-                try:
-                    resources[kind][arn] = cls(**values)
-                except TypeError as exc:  # a required field missing
-                    raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+                problem = cls.stored_type_problem(values)
+                if problem is None:
+                    try:
+                        resource = cls(**values)
+                    except TypeError as exc:  # a required field missing
+                        raise unreadable(f"the {kind} {arn!r} cannot be read ({exc})") from None
+                    problem = resource.stored_problem(arn)
+                if problem:
+                    raise unreadable(f"the {kind} {arn!r} {problem}")
+                resources[kind][arn] = resource
         return resources
 
     def _fail_orphans(self) -> bool:
@@ -240,7 +278,7 @@ class PersonalizeBackend(RuntimeOperations):
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         with self._lock, self.store.locked():
-            self._sync()
+            self._sync(locked=True)
             yield
             self._save()
 
@@ -263,6 +301,7 @@ class PersonalizeBackend(RuntimeOperations):
         return resource
 
     def _add(self, resource: Resource) -> None:
+        _check_tags(resource.tags)
         if resource.arn in self._resources[resource.kind]:
             raise ResourceAlreadyExistsException.for_arn(resource.arn)
         self._transition(resource, CREATE_PENDING)
@@ -436,7 +475,8 @@ class PersonalizeBackend(RuntimeOperations):
     def _check_dataset_deletable(self, dataset: Dataset) -> None:
         """What the service requires before a dataset is deleted (DeleteDataset and the guide's
         "Deleting a dataset"): no filter in the group, no import job or solution version in
-        progress, no campaign being created or ACTIVE."""
+        progress, no campaign being created, ACTIVE or updated that serves or is being updated
+        to a version trained on the group's data."""
         arn, group = dataset.arn, dataset.dataset_group_arn
         busy = [j for j in self._children("dataset-import-job", "dataset_arn", arn)
                 if j.status in IN_PROGRESS]
@@ -460,13 +500,14 @@ class PersonalizeBackend(RuntimeOperations):
                 f"Resource Arn {arn} is in use by the solution version {training[0].arn}, which "
                 f"is {training[0].status}; delete the dataset once it has finished."
             )
-        serving = {v.arn for v in versions}
-        campaigns = [c for c in self._resources["campaign"].values()
-                     if c.solution_version_arn in serving and c.status != CREATE_FAILED]
-        if campaigns:
+        in_use = [(c, v.arn) for c in self._resources["campaign"].values()
+                  if c.status != CREATE_FAILED for v in versions if c.uses(v.arn)]
+        if in_use:
+            campaign, version_arn = in_use[0]
             raise ResourceInUseException(
-                f"Resource Arn {arn} is in use by the campaign {campaigns[0].arn} "
-                f"({campaigns[0].status}); delete the campaign first."
+                f"Resource Arn {arn} is in use by the campaign "
+                f"{_use(campaign, version_arn, 'the', campaign.status)}; delete the campaign "
+                "first."
             )
 
     # ---- dataset import jobs ---------------------------------------------------------------
@@ -623,11 +664,12 @@ class PersonalizeBackend(RuntimeOperations):
             self._get("solution", solution_arn)
             versions = self._children("solution-version", "solution_arn", solution_arn)
             for version in versions:
-                campaigns = self._children("campaign", "solution_version_arn", version.arn)
+                campaigns = [c for c in self._resources["campaign"].values()
+                             if c.uses(version.arn)]
                 if campaigns:
                     raise ResourceInUseException(
                         f"Resource Arn {solution_arn} is in use by the campaign "
-                        f"{campaigns[0].arn}; delete the campaign first."
+                        f"{_use(campaigns[0], version.arn, 'its')}; delete the campaign first."
                     )
                 if version.status in IN_PROGRESS:
                     raise ResourceInUseException(
@@ -831,7 +873,7 @@ class PersonalizeBackend(RuntimeOperations):
                 )
             target = solution_version_arn or campaign.solution_version_arn
             _check_campaign_config(target, campaign_config)
-            self._deployable(target)
+            self._check_retrained(campaign, self._deployable(target))
             now = time.time()
             campaign.latest_update = {
                 "solution_version_arn": target,
@@ -846,6 +888,35 @@ class PersonalizeBackend(RuntimeOperations):
             campaign.worker_pid = os.getpid()
         self._start(self._run_update, campaign_arn)
         return {"campaign_arn": campaign_arn}
+
+    def _check_retrained(self, campaign: Campaign, version: SolutionVersion) -> None:
+        """Refuse a version of another solution than the one the campaign serves.
+
+        What the docs say: UpdateCampaign "updates a campaign to deploy a retrained solution
+        version with an existing campaign"; the guide's "Updating a campaign" speaks of
+        manually deploying "a new solution version", and automatic updates follow
+        ``SolutionArn/$LATEST``, the campaign's own solution. Nothing speaks of moving a
+        campaign to another solution, so the engine refuses it: a SIMS model behind a
+        user-personalization campaign would change what every caller has to ask it.
+        """
+        from videorecs_widgets.local.recipes import RECIPES
+
+        current = self._resources["solution-version"].get(campaign.solution_version_arn)
+        if current is None or current.solution_arn == version.solution_arn:
+            return
+
+        def recipe(v: SolutionVersion) -> str:
+            arn = v.settings.get("recipe_arn", "")
+            info = RECIPES.get(arn)
+            kind = f", {info.recipe_type}" if info is not None else ""
+            return f"recipe {arn.rsplit('/', 1)[-1]!r}{kind}"
+
+        raise InvalidInputException(
+            f"Solution version {version.arn} is a version of the solution "
+            f"{version.solution_arn} ({recipe(version)}), not of the campaign's solution "
+            f"{current.solution_arn} ({recipe(current)}): update_campaign deploys a retrained "
+            "version of the campaign's own solution. Create another campaign for this one."
+        )
 
     def _run_update(self, arn: str) -> None:
         with self._writing():
@@ -950,6 +1021,7 @@ class PersonalizeBackend(RuntimeOperations):
             return {"tags": [dict(t) for t in self._tagged(resource_arn).tags]}
 
     def tag_resource(self, resource_arn: str, tags: list) -> dict[str, Any]:
+        _check_tags(tags)
         with self._writing():
             resource = self._tagged(resource_arn)
             merged = {t["tag_key"]: t for t in resource.tags} | {t["tag_key"]: t for t in tags}
@@ -962,6 +1034,12 @@ class PersonalizeBackend(RuntimeOperations):
         return {}
 
     def untag_resource(self, resource_arn: str, tag_keys: list) -> dict[str, Any]:
+        for key in tag_keys:
+            if _reserved(key):
+                raise InvalidInputException(
+                    f"Tag key {key!r} starts with 'aws:', a prefix reserved for the tags AWS "
+                    "applies itself, which cannot be removed."
+                )
         with self._writing():
             resource = self._tagged(resource_arn)
             resource.tags = [t for t in resource.tags if t["tag_key"] not in set(tag_keys)]
@@ -1000,6 +1078,38 @@ class PersonalizeBackend(RuntimeOperations):
         if recipe_arn not in RECIPES:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": self._recipe_dict(RECIPES[recipe_arn], True)}
+
+
+def _reserved(text: str) -> bool:
+    # The Personalize guide's tag requirements: "Your tag keys and tag values can't start with
+    # aws:. AWS services apply tags that start with aws:, and those tags can't be modified."
+    # AWS's tagging guides reserve the prefix in any case (aws:, AWS:, ...), so this does.
+    return text[:4].lower() == "aws:"
+
+
+def _check_tags(tags: list) -> None:
+    """Refuse tags a caller may not set (TagResource and every create that takes tags)."""
+    for tag in tags:
+        key, value = tag["tag_key"], tag.get("tag_value", "")
+        if _reserved(key):
+            raise InvalidInputException(
+                f"Tag key {key!r} starts with 'aws:', a prefix reserved for the tags AWS applies "
+                "itself; choose another key."
+            )
+        if _reserved(value):
+            raise InvalidInputException(
+                f"Tag value {value!r} (of the tag key {key!r}) starts with 'aws:', a prefix "
+                "reserved for the tags AWS applies itself; choose another value."
+            )
+
+
+def _use(campaign: Campaign, version_arn: str, article: str, status: str | None = None) -> str:
+    """How ``campaign`` uses a version, for a refused delete: "arn:... (ACTIVE)", or "arn:...,
+    which is being updated to <article> solution version arn:..."."""
+    named = campaign.arn + (f" ({status})" if status else "")
+    if campaign.solution_version_arn == version_arn:
+        return named
+    return f"{named}, which is being updated to {article} solution version {version_arn}"
 
 
 def _check_hyperparameters(recipe_arn: str, solution_config: dict | None) -> None:

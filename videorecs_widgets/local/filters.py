@@ -18,9 +18,11 @@ Item fields are read with the type the ITEMS schema declares (:func:`check_field
 expression against it when the filter is created and again at every request, since the
 dataset can be deleted or replaced in between): a numeric field (int, long, float, double)
 compares numbers as numbers, so ``Items.YEAR IN ("1995")`` matches a YEAR of 1995 however the
-value was stored, and every value given for it must be a number; the comparisons ``= < <= >
->=`` are for numeric fields only; boolean fields cannot be filtered on (the service's
-"Guidelines and requirements": filter on a string field holding "True" / "False" instead).
+value was stored, and every value given for it must be a finite number ("inf", "nan" are
+refused); the comparisons ``= < <= > >=`` are for numeric fields only and take exactly one
+value (a ``$PARAM`` given several values there is refused, not cut to its first); boolean
+fields cannot be filtered on (the service's "Guidelines and requirements": filter on a string
+field holding "True" / "False" instead).
 
 Blocks apply one after the other: INCLUDE keeps only the items that match, EXCLUDE drops them.
 As the service documents, a block whose ``$PARAM`` has no value in ``filterValues`` is skipped
@@ -30,6 +32,7 @@ in double quotes, comma-separated (``'"Horror","Comedy"'``); an unquoted one is 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -300,16 +303,20 @@ def check_fields(expression: FilterExpression, item_fields: Mapping[str, str] | 
                     if value.literal is not None and _number(value.literal) is None:
                         raise InvalidInputException(
                             f"{subject}: {name} {condition.op} {value.literal!r} gives a value "
-                            f"that is not a number, but {name} is a numeric ({kind}) field."
+                            f"that is not a finite number, but {name} is a numeric ({kind}) "
+                            "field."
                         )
 
 
 def _number(text: str) -> float | None:
+    """The number ``text`` stands for; None unless it is a finite number. "nan", "inf" and
+    "1e999" are refused: no item's field can be compared with them meaningfully, and
+    ``Items.YEAR < "inf"`` would quietly match every item."""
     try:
         value = float(text)
     except ValueError:
         return None
-    return value if value == value else None  # "nan" is no number to compare with
+    return value if math.isfinite(value) else None
 
 
 # A filterValues entry: one or more values, each in double quotes (a quote inside escaped as
@@ -407,7 +414,7 @@ class ItemIndex:
             if number is None:
                 raise InvalidInputException(
                     f"Filter condition Items.{field} {op} {value!r}: Items.{field} is a numeric "
-                    "field, so each value must be a number."
+                    "field, so each value must be a finite number."
                 )
             targets.append(number)
         numbers = pd.to_numeric(column, errors="coerce").astype("float64")
@@ -466,6 +473,15 @@ def apply_filter(
             elif "*" in values:
                 raise InvalidInputException(_star_message(
                     f"Filter {expression.text!r}", f"Items.{condition.field}"))
+            elif condition.op in _COMPARISONS and len(values) != 1:
+                # The parser lets a comparison hold one value, so several can only come from
+                # a $PARAM; using the first and ignoring the rest would be a silent guess.
+                param = condition.values[0].param
+                raise InvalidInputException(
+                    f"Filter {expression.text!r}: Items.{condition.field} {condition.op} "
+                    f"${param} compares with one value, but filterValues gives ${param} "
+                    f"{len(values)} values ({filter_values[param]!r}); pass one."
+                )
             else:
                 found = items.matching(condition.field, condition.op, values)
             matched = found if matched is None else matched & found

@@ -17,9 +17,10 @@ result back into the output shape's camelCase JSON, and hands that body to botoc
 response parser, so timestamps, types and ``ResponseMetadata`` are exactly what a real response
 gives. Service errors travel the same way, as the service's error body and status.
 
-Any other exception raised while answering (a bug in the engine) must not escape through boto3
-as a bare ``KeyError``: it becomes the common AWS error ``InternalFailure`` (status 500) with a
-one-line message, and its traceback goes to the ``videorecs_widgets`` log. Only
+Any other exception raised while answering (a bug in the engine), including botocore failing
+to parse the answer, must not escape through boto3 as a bare ``KeyError`` or ``ValueError``: it
+becomes the common AWS error ``InternalFailure`` (status 500) with a one-line message, and its
+traceback goes to the ``videorecs_widgets`` log. Only
 :class:`~videorecs_widgets.errors.InvalidParameterError` passes as it is: it says the workspace
 folder itself is unusable, as it does when the clients are made.
 """
@@ -160,18 +161,26 @@ class EngineHandler:
                     "the embedded engine."
                 )
             result = method(**arguments)
-            status = 200
             wire = to_wire(result or {}, model.output_shape) if model.output_shape else {}
-            headers = {"x-amzn-requestid": request_id}
+            # Parsed here, inside the try: a value botocore cannot parse (a timestamp that is
+            # no number) must become InternalFailure too, not a ValueError out of boto3.
+            return self._respond(model, service, request_id, 200, wire)
         except InvalidParameterError:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure must reach the caller as a ClientError
             error = (exc if isinstance(exc, PersonalizeServiceError)
                      else _internal_failure(model, exc))
-            status = error.status_for(service)
             wire = {"__type": error.code, "message": error.message}
-            headers = {"x-amzn-requestid": request_id, "x-amzn-errortype": error.code}
+            return self._respond(model, service, request_id, error.status_for(service), wire,
+                                 error.code)
+
+    def _respond(self, model: OperationModel, service: str, request_id: str, status: int,
+                 wire: dict, error_code: str | None = None) -> tuple[AWSResponse, dict]:
+        """The HTTP response of ``wire`` (a result or an error body) and botocore's parse."""
         data = json.dumps(wire).encode("utf-8")
+        headers = {"x-amzn-requestid": request_id}
+        if error_code:
+            headers["x-amzn-errortype"] = error_code
         headers["content-type"] = ("application/json" if service == "personalize-runtime"
                                    else "application/x-amz-json-1.1")
         headers["content-length"] = str(len(data))

@@ -8,9 +8,14 @@ values so the workspace store can persist them as they are.
 
 from __future__ import annotations
 
+import functools
+import math
 import time
+import types
+import typing
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 REGION = "local"
@@ -40,8 +45,66 @@ UPDATING = (UPDATE_PENDING, UPDATE_IN_PROGRESS)
 IN_PROGRESS = CREATING + UPDATING
 
 
+CREATION_STATUSES = (ACTIVE, CREATE_FAILED, CREATE_IN_PROGRESS, CREATE_PENDING)
+
+
 def make_arn(resource: str) -> str:
     return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{resource}"
+
+
+# -- checking what state.json holds ----------------------------------------------------------------
+# A stored entry is checked before it becomes a resource, so a value of the wrong type is
+# refused when the file is read (naming the field) instead of failing later, wherever it is
+# used: a timestamp in botocore's response parser, a nested key in describe_campaign.
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a finite number",
+               bool: "true or false", list: "a list", dict: "an object", type(None): "null"}
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):  # JSON true is no integer, and no number of seconds
+        return kind is bool
+    if kind is float:
+        return isinstance(value, int | float) and math.isfinite(value)
+    return isinstance(value, kind)
+
+
+def _type_problem(name: str, value: Any, hint: Any) -> str | None:
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if any(_fits(value, kind) for kind in kinds):
+        return None
+    expected = " or ".join(_TYPE_NAMES[kind] for kind in kinds)
+    return f"has {name} = {value!r}, which is not {expected}"
+
+
+def _status_problem(name: str, value: Any, allowed: Iterable[str | None], what: str) -> str | None:
+    allowed = tuple(allowed)
+    if value in allowed:
+        return None
+    shown = ", ".join(sorted(a for a in allowed if a is not None))
+    return f"has {name} = {value!r}, which is not a status of {what} ({shown})"
+
+
+def _object_problem(name: str, value: Mapping[str, Any], keys: Mapping[str, Any],
+                    required: Iterable[str]) -> str | None:
+    """What is wrong with a nested object (a campaign's latest_update, ...), or None."""
+    missing = sorted(set(required) - set(value))
+    if missing:
+        return f"has {name} without the key(s) {', '.join(missing)}"
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        return f"has {name} with the unknown key(s) {', '.join(unknown)}"
+    for key, hint in keys.items():
+        problem = key in value and _type_problem(f"{name}.{key}", value[key], hint)
+        if problem:
+            return problem
+    return None
+
+
+@functools.cache
+def _field_hints(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
 
 
 @dataclass
@@ -61,10 +124,39 @@ class Resource:
     worker_pid: int | None = None
     tags: list = field(default_factory=list)
 
+    # The statuses it can be stored with.
+    statuses: ClassVar[tuple[str, ...]] = CREATION_STATUSES
+
     def __post_init__(self) -> None:
         if not self.arn:
             self.arn = self.build_arn()
         self.updated = self.updated or self.created
+
+    @classmethod
+    def stored_type_problem(cls, values: Mapping[str, Any]) -> str | None:
+        """What is wrong with the types of a stored entry's fields (known fields only), as
+        "has created = 'yesterday', which is not a finite number"; None when they fit."""
+        hints = _field_hints(cls)
+        for name, value in values.items():
+            problem = name in hints and _type_problem(name, value, hints[name])
+            if problem:
+                return problem
+        return None
+
+    def stored_problem(self, key: str) -> str | None:
+        """What else makes a resource built from state.json (under ``key``) unusable: an
+        unknown status, a malformed tag, a nested object missing keys; None when it is fine."""
+        if self.arn != key:
+            return f"has arn = {self.arn!r}, which is not the ARN it is stored under"
+        problem = _status_problem("status", self.status, self.statuses, f"a {self.kind}")
+        if problem:
+            return problem
+        for n, tag in enumerate(self.tags):
+            if not (isinstance(tag, dict) and set(tag) == {"tag_key", "tag_value"}
+                    and all(isinstance(v, str) for v in tag.values())):
+                return (f"has tags[{n}] = {tag!r}, which is not a tag (an object with the "
+                        "strings tag_key and tag_value)")
+        return None
 
     def build_arn(self) -> str:
         return make_arn(f"{self.kind}/{self.name}")
@@ -206,6 +298,11 @@ class SolutionVersion(Resource):
     def build_arn(self) -> str:
         return f"{self.solution_arn}/{uuid.uuid4().hex[:8]}"
 
+    def stored_problem(self, key: str) -> str | None:
+        # The runtime reads recipe_arn and dataset_group_arn; describe shows every key.
+        return super().stored_problem(key) or _object_problem(
+            "settings", self.settings, _SETTINGS_KEYS, ("recipe_arn", "dataset_group_arn"))
+
     def to_dict(self, full: bool = True) -> dict[str, Any]:
         out = self.base() | {"training_mode": self.training_mode, "training_type": "MANUAL"}
         del out["name"]
@@ -228,6 +325,7 @@ class Campaign(Resource):
 
     kind: ClassVar[str] = "campaign"
     arn_key: ClassVar[str] = "campaign_arn"
+    statuses: ClassVar[tuple[str, ...]] = CREATION_STATUSES + UPDATING
     solution_version_arn: str = ""
     min_provisioned_tps: int = 1
     campaign_config: dict | None = None
@@ -240,6 +338,31 @@ class Campaign(Resource):
         if self.status in UPDATING:
             return (self.latest_update or {}).get("from_status") == ACTIVE
         return self.status == ACTIVE
+
+    def stored_problem(self, key: str) -> str | None:
+        problem = super().stored_problem(key)
+        if problem:
+            return problem
+        update = self.latest_update
+        if update is None:
+            return f"is {self.status} but has no latest_update" if self.status in UPDATING else None
+        return (_object_problem("latest_update", update, _UPDATE_KEYS, _UPDATE_REQUIRED)
+                or _status_problem("latest_update.status", update["status"],
+                                   CREATION_STATUSES, "a campaign update")
+                or _status_problem("latest_update.from_status", update.get("from_status"),
+                                   (ACTIVE, CREATE_FAILED, None), "a campaign"))
+
+    @property
+    def updating_to(self) -> str | None:
+        """The solution version an update in progress is deploying, else None."""
+        if self.status in UPDATING and self.latest_update:
+            return self.latest_update["solution_version_arn"]
+        return None
+
+    def uses(self, solution_version_arn: str) -> bool:
+        """Whether it serves that version or an update in progress is deploying it: either way
+        the version's model and data must stay (deletes check this)."""
+        return solution_version_arn in (self.solution_version_arn, self.updating_to)
 
     def to_dict(self, full: bool = True) -> dict[str, Any]:
         out = self.base()
@@ -276,6 +399,17 @@ class Filter(Resource):
             out["filter_expression"] = self.filter_expression
         return out
 
+
+# The keys of the nested objects stored in state.json, with their types.
+_SETTINGS_KEYS = {"perform_hpo": bool, "perform_auto_ml": bool, "recipe_arn": str,
+                  "dataset_group_arn": str, "event_type": str | None,
+                  "solution_config": dict | None}
+_UPDATE_KEYS = {"solution_version_arn": str, "min_provisioned_tps": int,
+                "campaign_config": dict | None, "status": str, "failure_reason": str | None,
+                "created": float, "updated": float, "from_status": str | None,
+                "from_reason": str | None}
+_UPDATE_REQUIRED = ("solution_version_arn", "min_provisioned_tps", "campaign_config", "status",
+                    "created", "updated")
 
 KINDS: dict[str, type[Resource]] = {
     cls.kind: cls

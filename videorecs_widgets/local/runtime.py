@@ -7,7 +7,8 @@ default and at most 500, ``inputList`` at most 500, items the model never saw at
 ranking. v2 recipes say ``reason: ["Popular item"]`` when the user is unknown (cold).
 
 Scores follow the service: user-personalization scores sum to 1 over the whole catalogue,
-ranking scores over the ``inputList`` (unknown items 0); SIMS, Similar-Items and
+ranking scores over the ``inputList``'s distinct ids (unknown items 0; an id given twice is
+answered once); SIMS, Similar-Items and
 Popularity-Count answers carry no ``score`` at all.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -276,6 +276,10 @@ class RuntimeOperations:
                                  context: dict | None = None, filter_arn: str | None = None,
                                  filter_values: dict | None = None,
                                  metadata_columns: dict | None = None) -> dict[str, Any]:
+        """The ``inputList`` ordered for the user, each distinct id once (a repeated id is
+        answered once, at its rank); scores are shares of one sum over the distinct ids (items
+        the model never saw 0, at the end, in the order given), so they sum to 1 over what is
+        returned unless a filter removed some."""
         self._unsupported(metadata_columns=metadata_columns)
         self._check_count(len(input_list), "The inputList length")
         version, model = self._serving(campaign_arn, None)
@@ -286,17 +290,16 @@ class RuntimeOperations:
                 "PERSONALIZED_RANKING recipe: call get_recommendations instead."
             )
         exclude, allowed = self._filter_sets(version, user_id, filter_arn, filter_values)
+        # The service documents nothing for an id given twice. A ranking orders items, and its
+        # scores are shares of one sum over the list: an id given twice is ranked once, at one
+        # place, and its score is counted once, so the scores still sum to 1 over what comes
+        # back (before a filter removes any), and the answer is that of the list without repeats.
         wanted = list(dict.fromkeys(str(i) for i in input_list))
         with _kind_errors_as_invalid_input():
             ranked = [(str(i), float(s)) for i, s in model.rank(user_id, wanted)]
         placed = {i for i, _ in ranked}
         # Items the model never saw go to the end, in the order given, as the service does.
         ranked += [(i, 0.0) for i in wanted if i not in placed]
-        # The service documents nothing for an id given twice. Rather than drop the repeat
-        # silently, every item given is answered: a repeated id comes back as often as it was
-        # given, next to its first answer (the rank and score of its first occurrence).
-        times = Counter(str(i) for i in input_list)
         items = [{"item_id": i, "score": s} for i, s in ranked
-                 if i not in exclude and (allowed is None or i in allowed)
-                 for _ in range(times[i])]
+                 if i not in exclude and (allowed is None or i in allowed)]
         return {"personalized_ranking": items, "recommendation_id": f"RID-{uuid.uuid4()}"}

@@ -11,10 +11,11 @@ Every write goes to a temporary file in the same folder and is renamed over the 
 reader never sees half a file. A process notices that another one changed ``state.json`` by
 its inode, size and modification time, and reloads it.
 
-A ``state.json`` the engine cannot read (not JSON, another version, an entry it does not know)
-is never written over: it counts as read only once the backend has built its resources from it,
-so every call refuses it again (:class:`~.exceptions.StateFileException`, naming the file and the
-problem) until someone moves it away or repairs it, and :meth:`WorkspaceStore.save` refuses to
+A ``state.json`` the engine cannot read (not JSON, another version, an entry it does not know,
+a field of the wrong type or a nested object missing keys) is never written over: it counts as
+read only once the backend has built its resources from it, so every call refuses it again
+(:class:`~.exceptions.StateFileException`, naming the file and the problem) until someone moves
+it away or repairs it, and :meth:`WorkspaceStore.save` refuses to
 replace a file this process has not read.
 """
 
