@@ -311,3 +311,41 @@ def test_models_remove_and_add_arguments_have_help(capsys):
     add_help = " ".join(capsys.readouterr().out.split())
     assert ("{recommendations,personal-ranking,similar-items} what the model answers: "
             "recommendations for a user" in add_help)
+
+
+def test_models_check_without_aws_credentials_still_checks_the_local_models(
+        lab_campaigns, tmp_path, capsys, no_aws_credentials):
+    path = tmp_path / "mixed.yaml"
+    c = lab_campaigns.campaigns
+    registry = ModelRegistry(path)
+    registry.add(ModelSpec("Recs", c["recs"], "recommendations", 1))
+    registry.add(ModelSpec("Sims", c["sims"], "similar-items", 1))
+    registry.add(ModelSpec("Remote", "arn:aws:personalize:eu-west-1:123456789012:campaign/"
+                           "my-campaign", "recommendations", 2))
+    assert main(["models", "check", "--file", str(path), "--workspace",
+                 str(lab_campaigns.workspace)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(";")[0] for line in out[:-1]] == [
+        "Recs: ok", "Remote: ACCESS_DENIED", "Sims: ok"]
+    assert out[1].endswith("Could not ask about campaign 'my-campaign': Creating Personalize "
+                           "clients for AWS failed: no AWS credentials were found. Set "
+                           "AWS_PROFILE to a profile of yours, or AWS_ACCESS_KEY_ID and "
+                           "AWS_SECRET_ACCESS_KEY in the environment, or run `aws configure`; "
+                           "or use the embedded engine (backend 'local'), which needs no "
+                           "account.")
+    assert out[-1] == "2 of 3 models are ACTIVE and of the right type."
+
+
+def test_models_check_with_a_missing_aws_profile_prints_a_line_not_a_traceback(
+        tmp_path, capsys, no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    path = tmp_path / "X.yaml"
+    ModelRegistry(path).add(ModelSpec(
+        "Remote", "arn:aws:personalize:eu-west-1:123456789012:campaign/my-campaign",
+        "recommendations", 1))
+    assert main(["models", "check", "--file", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Remote: ACCESS_DENIED; recipe ?; Could not ask about campaign "
+                             "'my-campaign': Creating Personalize clients for AWS failed: the "
+                             "AWS profile 'nosuch' (set by AWS_PROFILE) does not exist")
+    assert "`aws configure --profile nosuch`, or unset AWS_PROFILE" in out[0]
