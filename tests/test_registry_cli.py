@@ -349,3 +349,25 @@ def test_models_check_with_a_missing_aws_profile_prints_a_line_not_a_traceback(
                              "'my-campaign': Creating Personalize clients for AWS failed: the "
                              "AWS profile 'nosuch' (set by AWS_PROFILE) does not exist")
     assert "`aws configure --profile nosuch`, or unset AWS_PROFILE" in out[0]
+
+
+@pytest.mark.parametrize("command", [
+    ["add", "Zed", "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign",
+     "similar-items"],
+    ["update", "Most Popular", "--arn",
+     "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign"],
+])
+def test_models_add_and_update_without_a_workspace_say_there_is_none(
+        registry_file, tmp_path, capsys, monkeypatch, command):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)  # a folder holding only models.yaml
+    before = registry_file.read_bytes()
+    assert main(["models", *command[:1], "--file", str(registry_file), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    workspace = registry_file.resolve().parent / ".videorecs"
+    assert ("The campaign 'personalize-lab-sims-campaign' of model "
+            f"{command[1]!r} cannot exist: there is no embedded-engine workspace at "
+            f"{str(workspace)!r}.") in err
+    assert "does not exist in region" not in err
+    assert registry_file.read_bytes() == before
+    assert not workspace.exists()

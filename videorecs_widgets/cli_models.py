@@ -168,13 +168,6 @@ def _registry(args: argparse.Namespace, *, create: bool = False) -> Any:
     return ModelRegistry(args.file)
 
 
-def _clients_for(args: argparse.Namespace, registry: Any) -> Callable[[str], Any]:
-    from videorecs_widgets.clients import clients_for_arn
-
-    workspace = _workspace(args, registry)
-    return lambda arn: clients_for_arn(arn, workspace=workspace)
-
-
 def _workspace(args: argparse.Namespace, registry: Any) -> Any:
     # local ARNs name no workspace: the one beside the registry file unless told otherwise
     return args.workspace if args.workspace is not None else registry.workspace
@@ -185,7 +178,9 @@ def _refuse_unless_fits(args: argparse.Namespace, registry: Any, spec: Any, verb
     refuse as it would; here the refusal also says what a shell user can do about it."""
     from videorecs_widgets.registry_check import ACCESS_DENIED, check_model, refusal
 
-    check = check_model(spec, _clients_for(args, registry))
+    # Clients chosen by the ARN, as registry.add(check_with=True) and `models check` choose
+    # them, so a missing workspace is told as such, not as a campaign missing from it.
+    check = check_model(spec, None, workspace=_workspace(args, registry))
     reason = refusal(check)
     if reason is None:
         return
