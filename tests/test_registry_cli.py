@@ -371,3 +371,19 @@ def test_models_add_and_update_without_a_workspace_say_there_is_none(
     assert "does not exist in region" not in err
     assert registry_file.read_bytes() == before
     assert not workspace.exists()
+
+
+def test_models_add_of_a_look_alike_name_is_refused_before_asking_the_service(
+        registry_file, capsys, no_aws_credentials):
+    before = registry_file.read_bytes()
+    arn = "arn:aws:personalize:eu-west-1:123456789012:campaign/later"
+    assert main(["models", "add", "--file", str(registry_file), "Most\u00a0Popular", arn,
+                 "recommendations"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"videorecs-widgets models: Cannot add model 'Most\\xa0Popular' to {registry_file}: model "
+        "'Most Popular' exists already, and names that differ only in letter case, Unicode form "
+        "or spacing would look the same; pick another name, or change that model with "
+        "`videorecs-widgets models update 'Most Popular'` and the fields to change (--arn, "
+        "--type, --sort-order, --description).\n")
+    assert registry_file.read_bytes() == before

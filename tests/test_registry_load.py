@@ -431,13 +431,17 @@ def test_refuses_duplicate_names(tmp_path):
         ("Caf\u00e9", "Cafe\u0301"),  # the same word, composed (NFC) and decomposed (NFD)
         ("Sims", "SIMS"),
         ("Stra\u00dfe", "STRASSE"),  # case folding, not just lower()
+        ("Most Popular", "Most\u00a0Popular"),  # a non-breaking space
+        ("Most Popular", "\uff2dost Popular"),  # a fullwidth M (NFKC, not just NFC)
+        ("Most Popular", "Most  Popular"),  # two spaces
+        ("Most Popular", "most \u3000popular"),  # case, and an ideographic space
     ],
 )
 def test_refuses_names_that_look_the_same(tmp_path, first, again):
     path = write(tmp_path, "models:\n" + model(first) + model(again, SIMS, "similar-items"))
     assert refused(path) == (
         f"Registry {path}, line 6: name {again!r} is the same as model {first!r} (line 2) "
-        "but for letter case or Unicode form; names must be unique."
+        "but for letter case, Unicode form or spacing; names must be unique."
     )
 
 

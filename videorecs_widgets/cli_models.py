@@ -218,12 +218,16 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if sort_order is None:
         sort_order = max((m.sort_order for m in registry.of_type(args.type)), default=0) + 1
     spec = ModelSpec(args.name, args.arn, args.type, sort_order, args.description)
-    if spec.name in registry.names:  # said before the service is asked, as the registry does
+    # said before the service is asked, as the registry does
+    if (taken := registry.name_taken(spec.name)) is not None:
         options = ", ".join(flag for option, flag, _ in _UPDATE_OPTIONS if option != "new_name")
+        clash = ("a model with that name exists already" if taken == spec.name else
+                 f"model {taken!r} exists already, and names that differ only in letter case, "
+                 "Unicode form or spacing would look the same")
         raise RegistryValidationError(
-            f"Cannot add model {spec.name!r} to {registry.path}: a model with that name exists "
-            "already; pick another name, or change that model with `videorecs-widgets models "
-            f"update {shlex.quote(spec.name)}` and the fields to change ({options})."
+            f"Cannot add model {spec.name!r} to {registry.path}: {clash}; pick another name, or "
+            f"change that model with `videorecs-widgets models update {shlex.quote(taken)}` "
+            f"and the fields to change ({options})."
         )
     if args.check:
         _refuse_unless_fits(args, registry, spec, "add")

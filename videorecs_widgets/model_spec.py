@@ -88,9 +88,13 @@ def recipe_model_type(recipe_arn_or_name: str | None) -> str | None:
 
 
 def name_key(name: str) -> str:
-    """What two names must not share: the name case-folded in Unicode's composed form (NFC),
-    so ``Café`` written composed or decomposed, or ``Sims`` and ``SIMS``, count as one name."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    """What two names must not share, because they would look the same in a drop-down: the
+    name in Unicode's compatibility form (NFKC), case-folded, with every run of spaces (of
+    any kind) as one space. So ``Café`` composed and decomposed, ``Sims`` and ``SIMS``,
+    ``Most Popular`` with a non-breaking space, two spaces or a fullwidth ``Ｍ`` count as one
+    name."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 def type_problem(value: object) -> str | None:

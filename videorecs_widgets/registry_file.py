@@ -137,7 +137,7 @@ def parse(text: str, source: str) -> ParsedFile:
             else:
                 problems.append(
                     f"Registry {source}, line {item.line}: name {spec.name!r} is the same as "
-                    f"model {earlier!r} (line {line}) but for letter case or Unicode form; "
+                    f"model {earlier!r} (line {line}) but for letter case, Unicode form or spacing; "
                     "names must be unique"
                 )
             continue
