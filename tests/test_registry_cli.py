@@ -387,3 +387,12 @@ def test_models_add_of_a_look_alike_name_is_refused_before_asking_the_service(
         "`videorecs-widgets models update 'Most Popular'` and the fields to change (--arn, "
         "--type, --sort-order, --description).\n")
     assert registry_file.read_bytes() == before
+
+
+def test_models_add_of_an_arn_ending_in_a_space_says_to_remove_it(registry_file, capsys):
+    arn = "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign"
+    assert main(["models", "add", "--file", str(registry_file), "Zed", arn + " ",
+                 "similar-items", "--no-check"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: Invalid model 'Zed': arn {arn + ' '!r} ends with a space; "
+        "remove it.\n")

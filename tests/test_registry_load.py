@@ -561,7 +561,8 @@ def test_name_ending_in_a_line_break_says_so(tmp_path):
     path = write(tmp_path, "models:\n  - name: |\n      A\n" + model()[len("  - name: Recs\n"):])
     assert refused(path) == (
         f"Registry {path}, line 2: name 'A\\n' holds control character(s) '\\n' at position 1; "
-        "a name must be one line of visible text."
+        "a name must be one line of visible text (a '|' block keeps its last line break: write "
+        "'|-' instead, or put the name on one line)."
     )
 
 
@@ -644,3 +645,28 @@ def test_yaml_syntax_errors_name_the_line_and_the_fix(tmp_path, monkeypatch, loa
     monkeypatch.setattr(yaml_loader, "_SafeLoader", getattr(yaml, loader, yaml.SafeLoader))
     path = repo_models_with(line, text, tmp_path)
     assert refused(path) == f"Registry {path}, {message}"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ('"' + RECS + ' "', f"arn {RECS + ' '!r} ends with a space; remove it."),
+        ('" ' + RECS + '"', f"arn {' ' + RECS!r} starts with a space; remove it."),
+        ("|\n      " + RECS, f"arn {RECS + chr(10)!r} ends with a line break; remove it (a '|' "
+                              "block keeps its last line break: write '|-' instead, or put the "
+                              "arn on one line)."),
+        (">\n      " + RECS, f"arn {RECS + chr(10)!r} ends with a line break; remove it (a '>' "
+                              "block keeps its last line break: write '>-' instead, or put the "
+                              "arn on one line)."),
+    ],
+)
+def test_arn_with_a_space_or_line_break_at_an_end_says_so(tmp_path, written, message):
+    path = tmp_path / "models.yaml"
+    path.write_text("models:\n" + model(arn=written), encoding="utf-8")
+    assert refused(path) == f"Registry {path}, line 3: {message}"
+
+
+def test_arn_in_a_folded_block_without_its_line_break_loads(tmp_path):
+    path = tmp_path / "models.yaml"
+    path.write_text("models:\n" + model(arn=">-\n      " + RECS), encoding="utf-8")
+    assert ModelRegistry(path).get("Recs").arn == RECS

@@ -184,8 +184,8 @@ def test_add_name_equal_but_for_case_refused_naming_the_model(path, name, existi
         registry.add(ModelSpec(name, LOCAL + "other", "recommendations", 9))
     assert str(info.value) == (
         f"Cannot add model {name!r} to {path}: model {existing!r} exists already, and names "
-        "that differ only in letter case, Unicode form or spacing would look the same; pick another "
-        f"name, or update {existing!r}."
+        "that differ only in letter case, Unicode form or spacing would look the same; pick "
+        f"another name, or update {existing!r}."
     )
     assert path.read_bytes() == before
 

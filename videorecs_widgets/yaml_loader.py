@@ -56,6 +56,7 @@ class Scalar:
     tag: str  # short tag: "str", "int", "float", "bool", "null" or "timestamp"
     quoted: bool  # written in quotes (or as a block scalar): always text then
     line: int  # 1-based
+    style: str = ""  # "" plain, "'" or '"' quoted, "|" or ">" a block scalar
 
     def reading(self) -> str | None:
         """How YAML 1.1 read an unquoted value that is not text, or ``None`` for plain text.
@@ -370,8 +371,8 @@ class _Walker:
                 raise self.fail(
                     node, f"could not read value {node.value!r} as {tag}: {exc}"
                 ) from None
-            return Scalar(value=value, text=node.value, tag=tag,
-                          quoted=bool(node.style), line=line)  # plain: None or ''
+            return Scalar(value=value, text=node.value, tag=tag,  # plain style: None or ''
+                          quoted=bool(node.style), line=line, style=node.style or "")
         if isinstance(node, yaml.SequenceNode):
             if tag != "seq":
                 raise self.fail(node, f"list has the tag {_short(node.tag)!r}; only plain lists "
