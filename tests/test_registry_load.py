@@ -615,6 +615,9 @@ REPO_MODELS = Path(__file__).resolve().parent.parent / "models.yaml"
         (42, "    type personal-ranking",
          "line 42: could not read it as YAML: 'type personal-ranking' is not a 'key: value' "
          "pair; is a ':' missing after 'type'?"),
+        (23, "    arn arn:aws:personalize:local:000000000000:campaign/x",
+         "line 23: could not read it as YAML: 'arn arn:aws:personalize:local:000000000000:"
+         "campaign/x' is not a 'key: value' pair; is a ':' missing after 'arn'?"),
         (24, "    type",
          "line 24: could not read it as YAML: 'type' is not a 'key: value' pair; is a ':' "
          "missing after 'type'?"),

@@ -223,7 +223,7 @@ def _explain(exc: yaml.MarkedYAMLError, text: str,
     if "simple key" in context and "expected ':'" in problem and start is not None:
         # A key must sit on one line: the scanner looked for its ':' on the line it started.
         entry = _content(lines, start.line, start.column)
-        if ":" not in entry.replace("://", ""):
+        if not re.search(r":(?:\s|$)", entry):  # a ':' inside a word (an ARN) is no key's
             return start.line + 1, None, _missing_colon(entry)
     if "mapping values are not allowed" in problem:
         if _KEY.match(_content(lines, mark.line, 0, end=mark.column)):
