@@ -345,3 +345,25 @@ def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(tmp_
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
     assert "personalize_clients(BACKEND" in ran[-1].source
     assert "Amazon Personalize in" not in _text(ran[-1])
+
+
+def test_build_notebook_on_aws_with_a_missing_profile_names_it_at_the_client_cell(
+        tmp_path, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(NotebookExecutionError) as info:
+        execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
+                         tmp_path / "01.ipynb",
+                         parameters={"BACKEND": "aws", "WORKSPACE": str(tmp_path / "unused"),
+                                     "LAB_DATA_DIR": str(tmp_path / "lab-data")})
+    assert ("AwsCredentialsError: Creating Personalize clients for AWS failed: the AWS profile "
+            "'nosuch' (set by AWS_PROFILE) does not exist") in str(info.value)
+    nb = nbformat.read(tmp_path / "01.ipynb", as_version=4)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
+    assert "personalize_clients(BACKEND" in ran[-1].source

@@ -345,3 +345,48 @@ def test_check_model_through_a_clients_function_creates_no_workspace(lab_campaig
     check = check_model(spec, lambda arn: clients_for_arn(arn, workspace=tmp_path / "none"))
     assert check.status == NOT_FOUND
     assert not (tmp_path / "none").exists()
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    from videorecs_widgets import clients
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(clients, "_cache", {})  # clients made earlier may hold credentials
+
+
+REMOTE_ARN = "arn:aws:personalize:eu-west-1:123456789012:campaign/my-campaign"
+
+
+def test_check_without_credentials_reports_the_aws_model_and_checks_the_others(
+        lab_registry, lab_campaigns, monkeypatch, no_aws_credentials):
+    monkeypatch.setenv("VIDEORECS_WORKSPACE", str(lab_campaigns.workspace))
+    lab_registry.add(ModelSpec("Remote", REMOTE_ARN, "recommendations", 9))
+    lab_registry.add(ModelSpec("Remote 2", REMOTE_ARN.replace("my-", "other-"),
+                               "recommendations", 10))
+    checks = {c.name: c for c in lab_registry.check()}
+    assert [checks[n].ok for n in ("Recs", "Popular", "Rank", "Sims")] == [True] * 4
+    for name in ("Remote", "Remote 2"):
+        assert checks[name].status == ACCESS_DENIED
+        assert "no AWS credentials were found" in checks[name].message
+
+
+def test_check_with_a_missing_aws_profile_is_access_denied_per_model(
+        lab_registry, lab_campaigns, monkeypatch, no_aws_credentials):
+    monkeypatch.setenv("VIDEORECS_WORKSPACE", str(lab_campaigns.workspace))
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    lab_registry.add(ModelSpec("Remote", REMOTE_ARN, "recommendations", 9))
+    checks = {c.name: c for c in lab_registry.check()}
+    assert checks["Recs"].ok
+    assert checks["Remote"].status == ACCESS_DENIED
+    assert checks["Remote"].message.startswith(
+        "Could not ask about campaign 'my-campaign': Creating Personalize clients for AWS "
+        "failed: the AWS profile 'nosuch' (set by AWS_PROFILE) does not exist")
+    # check_model alone says the same
+    assert check_model(lab_registry.get("Remote")).message == checks["Remote"].message

@@ -311,3 +311,88 @@ def test_models_remove_and_add_arguments_have_help(capsys):
     add_help = " ".join(capsys.readouterr().out.split())
     assert ("{recommendations,personal-ranking,similar-items} what the model answers: "
             "recommendations for a user" in add_help)
+
+
+def test_models_check_without_aws_credentials_still_checks_the_local_models(
+        lab_campaigns, tmp_path, capsys, no_aws_credentials):
+    path = tmp_path / "mixed.yaml"
+    c = lab_campaigns.campaigns
+    registry = ModelRegistry(path)
+    registry.add(ModelSpec("Recs", c["recs"], "recommendations", 1))
+    registry.add(ModelSpec("Sims", c["sims"], "similar-items", 1))
+    registry.add(ModelSpec("Remote", "arn:aws:personalize:eu-west-1:123456789012:campaign/"
+                           "my-campaign", "recommendations", 2))
+    assert main(["models", "check", "--file", str(path), "--workspace",
+                 str(lab_campaigns.workspace)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(";")[0] for line in out[:-1]] == [
+        "Recs: ok", "Remote: ACCESS_DENIED", "Sims: ok"]
+    assert out[1].endswith("Could not ask about campaign 'my-campaign': Creating Personalize "
+                           "clients for AWS failed: no AWS credentials were found. Set "
+                           "AWS_PROFILE to a profile of yours, or AWS_ACCESS_KEY_ID and "
+                           "AWS_SECRET_ACCESS_KEY in the environment, or run `aws configure`; "
+                           "or use the embedded engine (backend 'local'), which needs no "
+                           "account.")
+    assert out[-1] == "2 of 3 models are ACTIVE and of the right type."
+
+
+def test_models_check_with_a_missing_aws_profile_prints_a_line_not_a_traceback(
+        tmp_path, capsys, no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    path = tmp_path / "X.yaml"
+    ModelRegistry(path).add(ModelSpec(
+        "Remote", "arn:aws:personalize:eu-west-1:123456789012:campaign/my-campaign",
+        "recommendations", 1))
+    assert main(["models", "check", "--file", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Remote: ACCESS_DENIED; recipe ?; Could not ask about campaign "
+                             "'my-campaign': Creating Personalize clients for AWS failed: the "
+                             "AWS profile 'nosuch' (set by AWS_PROFILE) does not exist")
+    assert "`aws configure --profile nosuch`, or unset AWS_PROFILE" in out[0]
+
+
+@pytest.mark.parametrize("command", [
+    ["add", "Zed", "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign",
+     "similar-items"],
+    ["update", "Most Popular", "--arn",
+     "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign"],
+])
+def test_models_add_and_update_without_a_workspace_say_there_is_none(
+        registry_file, tmp_path, capsys, monkeypatch, command):
+    monkeypatch.delenv("VIDEORECS_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)  # a folder holding only models.yaml
+    before = registry_file.read_bytes()
+    assert main(["models", *command[:1], "--file", str(registry_file), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    workspace = registry_file.resolve().parent / ".videorecs"
+    assert ("The campaign 'personalize-lab-sims-campaign' of model "
+            f"{command[1]!r} cannot exist: there is no embedded-engine workspace at "
+            f"{str(workspace)!r}.") in err
+    assert "does not exist in region" not in err
+    assert registry_file.read_bytes() == before
+    assert not workspace.exists()
+
+
+def test_models_add_of_a_look_alike_name_is_refused_before_asking_the_service(
+        registry_file, capsys, no_aws_credentials):
+    before = registry_file.read_bytes()
+    arn = "arn:aws:personalize:eu-west-1:123456789012:campaign/later"
+    assert main(["models", "add", "--file", str(registry_file), "Most\u00a0Popular", arn,
+                 "recommendations"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"videorecs-widgets models: Cannot add model 'Most\\xa0Popular' to {registry_file}: model "
+        "'Most Popular' exists already, and names that differ only in letter case, Unicode form "
+        "or spacing would look the same; pick another name, or change that model with "
+        "`videorecs-widgets models update 'Most Popular'` and the fields to change (--arn, "
+        "--type, --sort-order, --description).\n")
+    assert registry_file.read_bytes() == before
+
+
+def test_models_add_of_an_arn_ending_in_a_space_says_to_remove_it(registry_file, capsys):
+    arn = "arn:aws:personalize:local:000000000000:campaign/personalize-lab-sims-campaign"
+    assert main(["models", "add", "--file", str(registry_file), "Zed", arn + " ",
+                 "similar-items", "--no-check"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: Invalid model 'Zed': arn {arn + ' '!r} ends with a space; "
+        "remove it.\n")

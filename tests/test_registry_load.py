@@ -238,9 +238,8 @@ def test_refuses_yaml_syntax_error_with_line(tmp_path):
 def test_unclosed_quote_names_the_line_where_it_starts(tmp_path):
     path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
     assert refused(path) == (
-        f"Registry {path}, line 10: could not read it as YAML: found unexpected end of stream, "
-        "while scanning a quoted scalar that starts at line 2, column 11; check that its quote "
-        "is closed."
+        f"Registry {path}, line 2, column 11: could not read it as YAML: the quoted value that "
+        "starts here is never closed (the file ends inside it); close its quote."
     )
 
 
@@ -432,13 +431,17 @@ def test_refuses_duplicate_names(tmp_path):
         ("Caf\u00e9", "Cafe\u0301"),  # the same word, composed (NFC) and decomposed (NFD)
         ("Sims", "SIMS"),
         ("Stra\u00dfe", "STRASSE"),  # case folding, not just lower()
+        ("Most Popular", "Most\u00a0Popular"),  # a non-breaking space
+        ("Most Popular", "\uff2dost Popular"),  # a fullwidth M (NFKC, not just NFC)
+        ("Most Popular", "Most  Popular"),  # two spaces
+        ("Most Popular", "most \u3000popular"),  # case, and an ideographic space
     ],
 )
 def test_refuses_names_that_look_the_same(tmp_path, first, again):
     path = write(tmp_path, "models:\n" + model(first) + model(again, SIMS, "similar-items"))
     assert refused(path) == (
         f"Registry {path}, line 6: name {again!r} is the same as model {first!r} (line 2) "
-        "but for letter case or Unicode form; names must be unique."
+        "but for letter case, Unicode form or spacing; names must be unique."
     )
 
 
@@ -523,7 +526,7 @@ def test_pure_python_loader_reads_and_refuses_the_same(tmp_path, monkeypatch):
     path = write(tmp_path, "models:\n  - name: caf\u00e9\x1b\n")
     assert "line 2, column 15: holds the control character '\\x1b'" in refused(path)
     path = write(tmp_path, "models:\n" + model(name="'Recs") + model(name="Sims"))
-    assert "quoted scalar that starts at line 2, column 11" in refused(path)
+    assert "line 2, column 11: could not read it as YAML: the quoted value" in refused(path)
 
 
 @pytest.mark.parametrize(
@@ -558,7 +561,8 @@ def test_name_ending_in_a_line_break_says_so(tmp_path):
     path = write(tmp_path, "models:\n  - name: |\n      A\n" + model()[len("  - name: Recs\n"):])
     assert refused(path) == (
         f"Registry {path}, line 2: name 'A\\n' holds control character(s) '\\n' at position 1; "
-        "a name must be one line of visible text."
+        "a name must be one line of visible text (a '|' block keeps its last line break: write "
+        "'|-' instead, or put the name on one line)."
     )
 
 
@@ -586,3 +590,86 @@ def test_sort_order_32_bit_limits_accepted(tmp_path):
                  + model("B", LOCAL + "b", sort_order="-2147483648"))
     orders = [(m.name, m.sort_order) for m in ModelRegistry(path).models]
     assert orders == [("B", -2147483648), ("A", 2147483647)]
+
+
+def repo_models_with(line: int, text: str, tmp_path: Path) -> Path:
+    """The repository's models.yaml with line ``line`` (1-based) replaced by ``text``."""
+    lines = REPO_MODELS.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[line - 1] = text + "\n"
+    path = tmp_path / "models.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models.yaml"
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "message"),
+    [
+        # YAML reads the key without ':' as text running on to the next line's key
+        (22, "  - name Most Popular",
+         "line 22: could not read it as YAML: 'name Most Popular' is not a 'key: value' pair; "
+         "is a ':' missing after 'name'?"),
+        # the parser stops on line 43, but the key without ':' is on line 42
+        (42, "    type personal-ranking",
+         "line 42: could not read it as YAML: 'type personal-ranking' is not a 'key: value' "
+         "pair; is a ':' missing after 'type'?"),
+        (23, "    arn arn:aws:personalize:local:000000000000:campaign/x",
+         "line 23: could not read it as YAML: 'arn arn:aws:personalize:local:000000000000:"
+         "campaign/x' is not a 'key: value' pair; is a ':' missing after 'arn'?"),
+        (24, "    type",
+         "line 24: could not read it as YAML: 'type' is not a 'key: value' pair; is a ':' "
+         "missing after 'type'?"),
+        (22, "   - name: Most Popular",
+         "line 22: could not read it as YAML: this line's indentation does not match the lines "
+         "above (the list it would belong to starts at line 16, with its '-' at column 3)."),
+        (23, "     arn: arn:aws:personalize:local:000000000000:campaign/x",
+         "line 23: could not read it as YAML: this line's indentation does not match the lines "
+         "above: it is indented more than 'name' on line 22, so YAML reads it as more of that "
+         "value; line it up with the keys above it."),
+        (20, "    description: note: ratings above 3.6",
+         "line 20: could not read it as YAML: the value of 'description' holds ': ' (a colon "
+         "and a space), which YAML reads as the start of a key; text that contains ': ' must be "
+         "quoted: description: 'note: ratings above 3.6'."),
+        # an open quote closed by the next quote, further down
+        (26, "    description: 'popularity-count",
+         "line 26, column 18: could not read it as YAML: the quoted value that starts here only "
+         "ends at line 50; check that its quote is closed."),
+    ],
+)
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])  # libyaml, pure Python
+def test_yaml_syntax_errors_name_the_line_and_the_fix(tmp_path, monkeypatch, loader, line, text,
+                                                      message):
+    import yaml
+
+    from videorecs_widgets import yaml_loader
+
+    monkeypatch.setattr(yaml_loader, "_SafeLoader", getattr(yaml, loader, yaml.SafeLoader))
+    path = repo_models_with(line, text, tmp_path)
+    assert refused(path) == f"Registry {path}, {message}"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ('"' + RECS + ' "', f"arn {RECS + ' '!r} ends with a space; remove it."),
+        ('" ' + RECS + '"', f"arn {' ' + RECS!r} starts with a space; remove it."),
+        ("|\n      " + RECS, f"arn {RECS + chr(10)!r} ends with a line break; remove it (a '|' "
+                              "block keeps its last line break: write '|-' instead, or put the "
+                              "arn on one line)."),
+        (">\n      " + RECS, f"arn {RECS + chr(10)!r} ends with a line break; remove it (a '>' "
+                              "block keeps its last line break: write '>-' instead, or put the "
+                              "arn on one line)."),
+    ],
+)
+def test_arn_with_a_space_or_line_break_at_an_end_says_so(tmp_path, written, message):
+    path = tmp_path / "models.yaml"
+    path.write_text("models:\n" + model(arn=written), encoding="utf-8")
+    assert refused(path) == f"Registry {path}, line 3: {message}"
+
+
+def test_arn_in_a_folded_block_without_its_line_break_loads(tmp_path):
+    path = tmp_path / "models.yaml"
+    path.write_text("models:\n" + model(arn=">-\n      " + RECS), encoding="utf-8")
+    assert ModelRegistry(path).get("Recs").arn == RECS

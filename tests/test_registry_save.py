@@ -184,8 +184,8 @@ def test_add_name_equal_but_for_case_refused_naming_the_model(path, name, existi
         registry.add(ModelSpec(name, LOCAL + "other", "recommendations", 9))
     assert str(info.value) == (
         f"Cannot add model {name!r} to {path}: model {existing!r} exists already, and names "
-        "that differ only in letter case or Unicode form would look the same; pick another "
-        f"name, or update {existing!r}."
+        "that differ only in letter case, Unicode form or spacing would look the same; pick "
+        f"another name, or update {existing!r}."
     )
     assert path.read_bytes() == before
 
@@ -204,7 +204,7 @@ def test_rename_to_a_look_alike_of_another_model_refused_but_own_case_change_all
         registry.update("Recs", name="SIMS")
     assert str(info.value) == (
         f"Cannot rename model 'Recs' to 'SIMS' in {path}: model 'Sims' exists already, and names "
-        "that differ only in letter case or Unicode form would look the same."
+        "that differ only in letter case, Unicode form or spacing would look the same."
     )
     registry.update("Sims", name="SIMS")
     assert registry.names == ["Recs", "SIMS"]
@@ -598,3 +598,16 @@ def test_update_description_with_lone_surrogate_is_a_field_error(path):
     )
     assert path.read_bytes() == before
     assert registry.get("Sims").description == "SIMS on the lab data"
+
+
+@pytest.mark.parametrize("name", ["Most\u00a0Popular", "\uff2dost Popular", "Most  Popular",
+                                  "most popular"])
+def test_add_look_alike_of_most_popular_refused(tmp_path, name):
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Most Popular", LOCAL + "a", "recommendations", 1))
+    assert registry.name_taken(name) == "Most Popular"
+    assert registry.name_taken(name, besides="Most Popular") is None
+    with pytest.raises(RegistryValidationError, match="model 'Most Popular' exists already, and "
+                       "names that differ only in letter case, Unicode form or spacing"):
+        registry.add(ModelSpec(name, LOCAL + "b", "recommendations", 2))
+    assert registry.names == ["Most Popular"]

@@ -168,13 +168,6 @@ def _registry(args: argparse.Namespace, *, create: bool = False) -> Any:
     return ModelRegistry(args.file)
 
 
-def _clients_for(args: argparse.Namespace, registry: Any) -> Callable[[str], Any]:
-    from videorecs_widgets.clients import clients_for_arn
-
-    workspace = _workspace(args, registry)
-    return lambda arn: clients_for_arn(arn, workspace=workspace)
-
-
 def _workspace(args: argparse.Namespace, registry: Any) -> Any:
     # local ARNs name no workspace: the one beside the registry file unless told otherwise
     return args.workspace if args.workspace is not None else registry.workspace
@@ -185,7 +178,9 @@ def _refuse_unless_fits(args: argparse.Namespace, registry: Any, spec: Any, verb
     refuse as it would; here the refusal also says what a shell user can do about it."""
     from videorecs_widgets.registry_check import ACCESS_DENIED, check_model, refusal
 
-    check = check_model(spec, _clients_for(args, registry))
+    # Clients chosen by the ARN, as registry.add(check_with=True) and `models check` choose
+    # them, so a missing workspace is told as such, not as a campaign missing from it.
+    check = check_model(spec, None, workspace=_workspace(args, registry))
     reason = refusal(check)
     if reason is None:
         return
@@ -223,12 +218,16 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if sort_order is None:
         sort_order = max((m.sort_order for m in registry.of_type(args.type)), default=0) + 1
     spec = ModelSpec(args.name, args.arn, args.type, sort_order, args.description)
-    if spec.name in registry.names:  # said before the service is asked, as the registry does
+    # said before the service is asked, as the registry does
+    if (taken := registry.name_taken(spec.name)) is not None:
         options = ", ".join(flag for option, flag, _ in _UPDATE_OPTIONS if option != "new_name")
+        clash = ("a model with that name exists already" if taken == spec.name else
+                 f"model {taken!r} exists already, and names that differ only in letter case, "
+                 "Unicode form or spacing would look the same")
         raise RegistryValidationError(
-            f"Cannot add model {spec.name!r} to {registry.path}: a model with that name exists "
-            "already; pick another name, or change that model with `videorecs-widgets models "
-            f"update {shlex.quote(spec.name)}` and the fields to change ({options})."
+            f"Cannot add model {spec.name!r} to {registry.path}: {clash}; pick another name, or "
+            f"change that model with `videorecs-widgets models update {shlex.quote(taken)}` "
+            f"and the fields to change ({options})."
         )
     if args.check:
         _refuse_unless_fits(args, registry, spec, "add")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,13 @@ import boto3
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ConfigParseError,
+    InvalidRegionError,
+    NoCredentialsError,
+    ProfileNotFound,
+)
 
 from videorecs_widgets.errors import (
     InvalidParameterError,
@@ -59,9 +66,11 @@ AWS_RUNTIME_CONFIG = Config(
 
 
 class AwsCredentialsError(VideorecsError, NoCredentialsError):
-    """No AWS credentials were found for the ``"aws"`` backend; the message says how to set
-    them. Also a botocore ``NoCredentialsError``, so code that handles botocore's own (the
-    results layer, the registry check) handles this one too. It lives here, not in
+    """No usable AWS credentials for the ``"aws"`` backend: none were found, or the AWS
+    profile or configuration they come from cannot be used (a profile that does not exist, a
+    config file that cannot be parsed); the message says which, and how to fix it. Also a
+    botocore ``NoCredentialsError``, so code that handles botocore's own (the results layer,
+    the registry check) handles this one too. It lives here, not in
     :mod:`~videorecs_widgets.errors`, so that importing the errors does not import botocore."""
 
     def __init__(self, message: str) -> None:
@@ -72,6 +81,10 @@ class AwsCredentialsError(VideorecsError, NoCredentialsError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (str(self),)
+
+
+_FAILED = "Creating Personalize clients for AWS failed"
+_OR_LOCAL = "or use the embedded engine (backend 'local'), which needs no account."
 
 
 def _require_credentials(session: boto3.session.Session) -> None:
@@ -87,10 +100,58 @@ def _require_credentials(session: boto3.session.Session) -> None:
     profile = session.profile_name
     where = f" (profile {profile!r})" if profile and profile != "default" else ""
     raise AwsCredentialsError(
-        f"Creating Personalize clients for AWS failed: no AWS credentials were found{where}. "
+        f"{_FAILED}: no AWS credentials were found{where}. "
         "Set AWS_PROFILE to a profile of yours, or AWS_ACCESS_KEY_ID and "
-        "AWS_SECRET_ACCESS_KEY in the environment, or run `aws configure`; or use the "
-        "embedded engine (backend 'local'), which needs no account."
+        f"AWS_SECRET_ACCESS_KEY in the environment, or run `aws configure`; {_OR_LOCAL}"
+    )
+
+
+def _setup_error(exc: BotoCoreError, session: boto3.session.Session | None) -> VideorecsError:
+    """botocore's error from reading the AWS profile and config files, as the library's: a
+    sentence naming what is wrong and the fix, not a traceback ending in ``ProfileNotFound``.
+
+    botocore reads those files lazily, so the error can come from the region lookup, the
+    credentials lookup or the client's creation; all of them are turned into this.
+    """
+    if isinstance(exc, InvalidRegionError):
+        return InvalidParameterError(
+            f"{_FAILED}: {exc.kwargs.get('region_name')!r} is not a region name; pass one "
+            "like 'us-east-1'."
+        )
+    if isinstance(exc, ProfileNotFound):
+        profile = str(exc.kwargs.get("profile"))
+        if not profile:  # AWS_PROFILE= (set, but empty) names the profile ''
+            return AwsCredentialsError(
+                f"{_FAILED}: AWS_PROFILE is set but empty, and botocore looks for a profile "
+                f"named ''; unset AWS_PROFILE, or set it to a profile of yours; {_OR_LOCAL}"
+            )
+        variable = next((v for v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+                         if os.environ.get(v) == profile), None)
+        files = (f"the config file {os.environ.get('AWS_CONFIG_FILE', '~/.aws/config')!r} or "
+                 "the credentials file "
+                 f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')!r}")
+        source = f" (set by {variable})" if variable else ""
+        instead = (f"unset {variable} to use the default profile" if variable
+                   else "make the session with a profile that exists")
+        return AwsCredentialsError(
+            f"{_FAILED}: the AWS profile {profile!r}{source} does not exist: it is not in "
+            f"{files}. Create it "
+            f"with `aws configure --profile {shlex.quote(profile)}`, or {instead}; {_OR_LOCAL}"
+        )
+    if isinstance(exc, ConfigParseError):
+        return AwsCredentialsError(
+            f"{_FAILED}: the AWS configuration file {str(exc.kwargs.get('path'))!r} could not "
+            "be parsed. Fix it (sections such as [default] or [profile NAME], then key = value "
+            "lines), or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE to a good one; "
+            f"{_OR_LOCAL}"
+        )
+    profile = getattr(session, "profile_name", None) if session is not None else None
+    where = f" (profile {profile!r})" if profile and profile != "default" else ""
+    text = str(exc).rstrip().rstrip(".")
+    return AwsCredentialsError(
+        f"{_FAILED}: the AWS credentials or configuration{where} could not be used: {text}. "
+        "Check AWS_PROFILE and the AWS config and credentials files; "
+        f"{_OR_LOCAL}"
     )
 
 
@@ -141,7 +202,9 @@ def personalize_clients(
     written to); no credentials or network are used. ``"aws"``: Amazon
     Personalize in ``region`` (default: the session's), with adaptive retries and timeouts
     (:data:`AWS_CONFIG` for the control plane, :data:`AWS_RUNTIME_CONFIG` for the runtime);
-    :class:`AwsCredentialsError` says how to set credentials when the session has none.
+    :class:`AwsCredentialsError` says how to set credentials when the session has none, or
+    names the profile or config file that cannot be used (a missing ``AWS_PROFILE``, a file that
+    cannot be parsed) and the fix.
     ``session`` is a boto3 session to create the clients from.
     """
     if backend == "local":
@@ -161,20 +224,26 @@ def personalize_clients(
             ]
         return PersonalizeClients(*(attach(client, engine) for client in clients))
     if backend == "aws":
-        boto = session or boto3.session.Session()
-        if not (region or boto.region_name):
-            raise InvalidParameterError(
-                "Creating Personalize clients for AWS failed: no region was given and none is "
-                "configured; pass region='us-east-1' (for example), or set AWS_DEFAULT_REGION "
-                "or a region in the AWS profile."
-            )
-        _require_credentials(boto)
-        with _lock:
-            return PersonalizeClients(
-                boto.client("personalize", region_name=region, config=AWS_CONFIG),
-                boto.client("personalize-runtime", region_name=region,
-                            config=AWS_RUNTIME_CONFIG),
-            )
+        boto = session
+        try:
+            boto = boto or boto3.session.Session()
+            if not (region or boto.region_name):
+                raise InvalidParameterError(
+                    f"{_FAILED}: no region was given and none is configured; pass "
+                    "region='us-east-1' (for example), or set AWS_DEFAULT_REGION or a region "
+                    "in the AWS profile."
+                )
+            _require_credentials(boto)
+            with _lock:
+                return PersonalizeClients(
+                    boto.client("personalize", region_name=region, config=AWS_CONFIG),
+                    boto.client("personalize-runtime", region_name=region,
+                                config=AWS_RUNTIME_CONFIG),
+                )
+        except BotoCoreError as exc:
+            if isinstance(exc, VideorecsError):
+                raise  # AwsCredentialsError: already the library's sentence
+            raise _setup_error(exc, boto) from exc
     raise InvalidParameterError(
         f"Creating Personalize clients for backend {backend!r} failed: use 'local' (the "
         "embedded engine) or 'aws'."

@@ -15,7 +15,8 @@
     │   ├── RegistryConflictError   the file changed on disk since it was loaded
     │   └── UnknownModelError (+ KeyError) no model of that name in the registry
     ├── EngineError                 the embedded engine's own failures (damaged model file, ...)
-    ├── AwsCredentialsError (+ botocore NoCredentialsError)  no AWS credentials for "aws"
+    ├── AwsCredentialsError (+ botocore NoCredentialsError)  no usable AWS credentials for
+    │                               "aws" (none found, a missing profile, a broken config file)
     │                               (defined in videorecs_widgets.clients, beside botocore)
     └── ResourceFailedError         a Personalize resource ended CREATE FAILED (failureReason)
         └── WaitTimeoutError (+ TimeoutError) it did not become ACTIVE in time

@@ -88,9 +88,13 @@ def recipe_model_type(recipe_arn_or_name: str | None) -> str | None:
 
 
 def name_key(name: str) -> str:
-    """What two names must not share: the name case-folded in Unicode's composed form (NFC),
-    so ``Café`` written composed or decomposed, or ``Sims`` and ``SIMS``, count as one name."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    """What two names must not share, because they would look the same in a drop-down: the
+    name in Unicode's compatibility form (NFKC), case-folded, with every run of spaces (of
+    any kind) as one space. So ``Café`` composed and decomposed, ``Sims`` and ``SIMS``,
+    ``Most Popular`` with a non-breaking space, two spaces or a fullwidth ``Ｍ`` count as one
+    name."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 def type_problem(value: object) -> str | None:
@@ -128,6 +132,25 @@ def _characters_problem(field: str, text: str, bad: list[tuple[int, str]], rule:
     where = ", ".join(f"{shown(c)} at position {i}" for i, c in bad[:3])
     more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
     return f"{field} {text!r} holds {' and '.join(kinds)} {where}{more}; {rule}"
+
+
+def _edge_spaces(text: str) -> str | None:
+    """``"ends with a line break; remove it"`` (and the like) when ``text`` starts or ends with
+    white space, else ``None``."""
+    def what(c: str) -> str:
+        if c in "\n\r\x85\u2028\u2029":
+            return "a line break"
+        named = {" ": "a space", "\t": "a tab"}
+        return named.get(c) or f"white space ({unicodedata.name(c, repr(c))})"
+
+    parts = []
+    if text[:1].isspace():
+        parts.append(f"starts with {what(text[0])}")
+    if len(text) > 1 and text[-1].isspace():
+        parts.append(f"ends with {what(text[-1])}")
+    if not parts:
+        return None
+    return f"{' and '.join(parts)}; remove {'them' if len(parts) > 1 else 'it'}"
 
 
 def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
@@ -169,6 +192,10 @@ def spec_problems(values: dict[str, object]) -> list[tuple[str, str]]:
     if arn is not None:
         if not isinstance(arn, str):
             problems.append(("arn", f"arn {arn!r} is a {type(arn).__name__}, not text"))
+        elif edges := _edge_spaces(arn):
+            # Said before the form: an ARN pasted with a space or a line break is otherwise
+            # right, and "not a Personalize ARN" would send its author looking elsewhere.
+            problems.append(("arn", f"arn {arn!r} {edges}"))
         elif len(arn) > MAX_ARN_LENGTH:
             problems.append(
                 ("arn", f"arn {arn!r} has {len(arn)} characters, more than {MAX_ARN_LENGTH}")

@@ -106,8 +106,8 @@ log = logging.getLogger(__name__)
 Observer = Callable[["ModelRegistry"], Any]
 
 
-_LOOK_ALIKE = ("model {!r} exists already, and names that differ only in letter case or "
-               "Unicode form would look the same")
+_LOOK_ALIKE = ("model {!r} exists already, and names that differ only in letter case, "
+               "Unicode form or spacing would look the same")
 
 
 class DuplicateModelWarning(UserWarning):
@@ -195,6 +195,17 @@ class ModelRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs
+
+    def name_taken(self, name: str, besides: str | None = None) -> str | None:
+        """The model that ``name`` is taken by: one of that very name, or one whose name differs
+        only in letter case, Unicode form or spacing (see
+        :func:`~videorecs_widgets.model_spec.name_key`), which :meth:`add` and :meth:`update`
+        refuse as a look-alike; ``None`` when the name is free. ``besides`` is left out (the
+        model being renamed, which may change the case of its own name)."""
+        with self._lock:
+            if name in self._specs and name != besides:
+                return name
+            return self._look_alike(name, besides)
 
     @property
     def names(self) -> list[str]:
@@ -400,7 +411,8 @@ class ModelRegistry:
         )
 
     def _look_alike(self, name: str, besides: str | None = None) -> str | None:
-        """Another model's name equal to ``name`` but for case or Unicode form, or ``None``."""
+        """Another model's name equal to ``name`` but for case, Unicode form or spacing (see
+        :func:`~videorecs_widgets.model_spec.name_key`), or ``None``."""
         key = name_key(name)
         return next((other for other in self._specs
                      if other != besides and other != name and name_key(other) == key), None)

@@ -33,6 +33,7 @@ from typing import Any
 from botocore import UNSIGNED
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from videorecs_widgets.errors import InvalidParameterError
 from videorecs_widgets.model_spec import ModelSpec, recipe_model_type
 
 ACTIVE = "ACTIVE"
@@ -84,7 +85,9 @@ def check_models(specs: Iterable[ModelSpec], clients: Any = None, *,
 
     Without ``clients``, local models are asked of the embedded engine in ``workspace``
     (default: the engine's own default); a workspace folder that does not exist is reported for
-    each local model instead of being created by the check.
+    each local model instead of being created by the check. Clients that cannot be made (no
+    AWS credentials, a missing AWS profile) are reported for each model they would serve, as
+    :func:`check_model` reports them; the other models are checked all the same.
     """
     cache: dict[tuple[str, str], Any] = {}
 
@@ -93,7 +96,12 @@ def check_models(specs: Iterable[ModelSpec], clients: Any = None, *,
             return clients
         key = (spec.backend, spec.region)
         if key not in cache:
-            cache[key] = _default_clients(spec.arn, workspace)
+            # A failure is kept too: one credentials lookup per region, not one per model.
+            try:
+                made: Any = _default_clients(spec.arn, workspace)
+            except (BotoCoreError, InvalidParameterError) as exc:
+                made = _Unavailable(exc)
+            cache[key] = made
         return cache[key]
 
     missing = _missing_workspace(clients, workspace)
@@ -102,6 +110,18 @@ def check_models(specs: Iterable[ModelSpec], clients: Any = None, *,
         else check_model(spec, clients_for(spec))
         for spec in specs
     ]
+
+
+@dataclass(frozen=True)
+class _Unavailable:
+    """Clients that could not be made, standing in for them: asked for its personalize
+    client, it raises the error again, so :func:`check_model` reports it for each model."""
+
+    error: BaseException
+
+    @property
+    def personalize(self) -> Any:
+        raise self.error.with_traceback(None)  # not one more traceback per model
 
 
 def _missing_workspace(clients: Any, workspace: str | os.PathLike[str] | None) -> Path | None:
@@ -143,7 +163,7 @@ def check_model(spec: ModelSpec, clients: Any = None, *,
         personalize = _personalize_client(spec, clients, workspace)
     except NoCredentialsError as exc:
         return _result(spec, ACCESS_DENIED, f"Could not ask about {label}: {_sentence(exc)}")
-    except BotoCoreError as exc:
+    except (BotoCoreError, InvalidParameterError) as exc:
         return _result(spec, ERROR, f"Could not make a client for {label}: {_sentence(exc)}")
 
     if mismatch := _region_mismatch(spec, personalize):

@@ -137,8 +137,8 @@ def parse(text: str, source: str) -> ParsedFile:
             else:
                 problems.append(
                     f"Registry {source}, line {item.line}: name {spec.name!r} is the same as "
-                    f"model {earlier!r} (line {line}) but for letter case or Unicode form; "
-                    "names must be unique"
+                    f"model {earlier!r} (line {line}) but for letter case, Unicode form or "
+                    "spacing; names must be unique"
                 )
             continue
         first_seen[name_key(spec.name)] = (spec.name, item.line)
@@ -218,11 +218,21 @@ def _parse_model(item: object, source: str, problems: list[str]) -> ModelSpec | 
 
     for field_name, sentence in spec_problems(values):
         if field_name not in explained:
+            sentence += _block_hint(item.items.get(field_name, (0, None))[1], field_name)
             own.append(f"Registry {source}, line {lines.get(field_name, item.line)}: {sentence}")
     problems.extend(own)
     if own:
         return None
     return ModelSpec(**values)  # type: ignore[arg-type]  # checked by spec_problems above
+
+
+def _block_hint(node: object, field_name: str) -> str:
+    """Why a one-line field ends with a line break, when a block scalar put it there."""
+    if (field_name != "description" and isinstance(node, Scalar) and node.style in ("|", ">")
+            and isinstance(node.value, str) and node.value.endswith("\n")):
+        return (f" (a '{node.style}' block keeps its last line break: write "
+                f"'{node.style}-' instead, or put the {field_name} on one line)")
+    return ""
 
 
 def _sort_order_problem(node: Scalar) -> str | None:

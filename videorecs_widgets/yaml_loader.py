@@ -56,6 +56,7 @@ class Scalar:
     tag: str  # short tag: "str", "int", "float", "bool", "null" or "timestamp"
     quoted: bool  # written in quotes (or as a block scalar): always text then
     line: int  # 1-based
+    style: str = ""  # "" plain, "'" or '"' quoted, "|" or ">" a block scalar
 
     def reading(self) -> str | None:
         """How YAML 1.1 read an unquoted value that is not text, or ``None`` for plain text.
@@ -110,7 +111,8 @@ def load(text: str, source: str) -> Node | None:
     """Parse one YAML document into located nodes; ``None`` for an empty document.
 
     Raises :class:`RegistryValidationError` naming ``source`` and the line for YAML syntax
-    errors, more than one document, disallowed tags, aliases and duplicate keys.
+    errors (the line of the mistake, with the fix it implies: see :func:`_explain`), more than
+    one document, disallowed tags, aliases and duplicate keys.
     """
     try:
         _check_events(text, source)
@@ -161,38 +163,152 @@ def _check_events(text: str, source: str) -> None:
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> RegistryValidationError:
-    """PyYAML's (or libyaml's) syntax error as a sentence for people editing the file."""
+    """PyYAML's (or libyaml's) syntax error as a sentence for people editing the file: on the
+    line where the mistake is (often before the one the parser stopped at), naming the key or
+    text involved, with the fix when the error implies one (see :func:`_explain`)."""
     problem = exc.problem or exc.context or "not valid YAML"
     mark = exc.problem_mark or exc.context_mark
     if mark is None:
         return RegistryValidationError(f"Registry {source}: could not read it as YAML: {problem}.")
-    where = f", line {mark.line + 1}"
-    found = text[mark.index] if 0 <= mark.index < len(text) else ""
-    start = exc.context_mark
-    if "expected a single document" in str(exc.context or ""):
-        problem = "holds more than one YAML document (a second '---'); keep one"
-    elif "maximum nesting depth" in problem:
+    lines = text.splitlines()
+    if "maximum nesting depth" in problem:
         # libyaml's own limit (1000), met while it looks ahead of the events load() checks
         return _too_deep(source, mark.line + 1)
-    elif found == "\t":
-        where += f", column {mark.column + 1}"
-        problem = ("found a tab; YAML indents (and separates a '-' from its value) with "
-                   "spaces, never tabs")
-    elif "cannot start any token" in problem and found:
-        where += f", column {mark.column + 1}"
-        value = text[mark.index:].split("\n", 1)[0].split(" #", 1)[0].strip()
-        problem = (f"found the character {found!r}, which cannot start a plain YAML value; "
-                   f"quote the value ({value!r})")
-    elif exc.context and start is not None and start.line != mark.line:
-        # Where the construct began, usually where the mistake is: an unclosed quote is only
-        # noticed at the end of the file.
-        problem = (f"{problem}, {exc.context} that starts at line {start.line + 1}, column "
-                   f"{start.column + 1}")
-        if "quoted scalar" in exc.context:
-            problem += "; check that its quote is closed"
+    line, column, sentence = _explain(exc, text, lines)
+    where = f", line {line}" + (f", column {column}" if column is not None else "")
+    end = "" if sentence.endswith("?") else "."
     return RegistryValidationError(
-        f"Registry {source}{where}: could not read it as YAML: {problem}."
+        f"Registry {source}{where}: could not read it as YAML: {sentence}{end}"
     )
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str,
+             lines: list[str]) -> tuple[int, int | None, str]:
+    """(line, column or None, sentence) for a syntax error, 1-based.
+
+    Each hint is said only when the error implies it: a simple key that runs to the next line
+    has no ':' on its own line; a ':' the parser refuses after another ': ' on the same line is
+    text holding ': '; one at a line's first key continues a value from the line above, which
+    either lacks its ':' or is indented less; a block that meets a line it cannot place, after
+    a quoted value that ran over several lines, met an unclosed quote, and otherwise a line
+    whose indentation does not fit.
+    """
+    problem = exc.problem or exc.context or "not valid YAML"
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    assert mark is not None
+    start = exc.context_mark
+    current = lines[mark.line] if mark.line < len(lines) else ""
+    found = current[mark.column] if mark.column < len(current) else ""
+
+    if "expected a single document" in context:
+        return mark.line + 1, None, "holds more than one YAML document (a second '---'); keep one"
+    if found == "\t":
+        return mark.line + 1, mark.column + 1, (
+            "found a tab; YAML indents (and separates a '-' from its value) with spaces, never "
+            "tabs")
+    if "cannot start any token" in problem and found:
+        value = current[mark.column:].split(" #", 1)[0].strip()
+        return mark.line + 1, mark.column + 1, (
+            f"found the character {found!r}, which cannot start a plain YAML value; quote the "
+            f"value ({value!r})")
+    if "quoted scalar" in context and start is not None:
+        if "end of stream" in problem:
+            return start.line + 1, start.column + 1, (
+                "the quoted value that starts here is never closed (the file ends inside it); "
+                "close its quote")
+        return mark.line + 1, None, (
+            f"{problem}, {context} that starts at line {start.line + 1}, column "
+            f"{start.column + 1}; check that its quote is closed")
+    if "simple key" in context and "expected ':'" in problem and start is not None:
+        # A key must sit on one line: the scanner looked for its ':' on the line it started.
+        entry = _content(lines, start.line, start.column)
+        if not re.search(r":(?:\s|$)", entry):  # a ':' inside a word (an ARN) is no key's
+            return start.line + 1, None, _missing_colon(entry)
+    if "mapping values are not allowed" in problem:
+        if _KEY.match(_content(lines, mark.line, 0, end=mark.column)):
+            # key: value: more -- the value holds ': ', which YAML takes for a second key.
+            key, _, value = _content(lines, mark.line, 0).partition(":")
+            value = value.strip()
+            return mark.line + 1, None, (
+                f"the value of {key.strip()!r} holds ': ' (a colon and a space), which YAML "
+                f"reads as the start of a key; text that contains ': ' must be quoted: "
+                f"{key.strip()}: {render_scalar(value)}")
+        above = _line_above(lines, mark.line)
+        if above is not None:
+            entry = _content(lines, above, 0)
+            if not _KEY.match(entry):
+                return above + 1, None, _missing_colon(entry)
+            return mark.line + 1, None, (
+                f"this line's indentation does not match the lines above: it is indented more "
+                f"than {_KEY.match(entry)[1]!r} on line {above + 1}, so YAML reads it as more of "
+                "that value; line it up with the keys above it")
+    if start is not None and "while parsing a block" in context:
+        multi_line = _multi_line_quoted(text, mark)
+        if multi_line is not None:
+            return multi_line.line + 1, multi_line.column + 1, (
+                f"the quoted value that starts here only ends at line {mark.line + 1}; check that "
+                "its quote is closed")
+        opening = lines[start.line][start.column:] if start.line < len(lines) else ""
+        what = ("list it would belong to starts at line {}, with its '-' at column {}"
+                if opening.startswith("-") else
+                "mapping it would belong to starts at line {}, with its keys at column {}")
+        return mark.line + 1, None, (
+            "this line's indentation does not match the lines above (the "
+            f"{what.format(start.line + 1, start.column + 1)})")
+    if exc.context and start is not None and start.line != mark.line:
+        # Where the construct began, usually where the mistake is.
+        return mark.line + 1, None, (
+            f"{problem}, {exc.context} that starts at line {start.line + 1}, column "
+            f"{start.column + 1}")
+    return mark.line + 1, None, problem
+
+
+# "key:" or "key: value" at the start of a line's content (after any "- ").
+_KEY = re.compile(r"([^\s:#][^:#]*?):(?:\s|$)")
+
+
+def _content(lines: list[str], line: int, column: int, end: int | None = None) -> str:
+    """A line's text from ``column`` (to ``end``), without "- " list markers, a comment or
+    edge spaces."""
+    text = lines[line][column:end] if line < len(lines) else ""
+    text = text.split(" #", 1)[0].strip()
+    while text.startswith("- ") or text == "-":
+        text = text[2:].lstrip()
+    return text
+
+
+def _line_above(lines: list[str], line: int) -> int | None:
+    """The nearest line before ``line`` holding more than spaces or a comment."""
+    for index in range(min(line, len(lines)) - 1, -1, -1):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index
+    return None
+
+
+def _missing_colon(entry: str) -> str:
+    key = entry.split(None, 1)[0] if entry.split() else entry
+    return f"{entry!r} is not a 'key: value' pair; is a ':' missing after {key!r}?"
+
+
+def _multi_line_quoted(text: str, mark: yaml.Mark) -> yaml.Mark | None:
+    """Where the last quoted value before ``mark`` starts, when it runs over several lines: in
+    a hand-edited file, the sign of a quote left open that the next quote closed."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=_SafeLoader):
+            if token.start_mark.line > mark.line or (
+                    token.start_mark.line == mark.line and token.start_mark.column >= mark.column):
+                break
+            if isinstance(token, yaml.ScalarToken):
+                last = token
+    except yaml.YAMLError:
+        pass  # the tokens before the error are all that is needed
+    if last is not None and last.style in ("'", '"') and (
+            last.start_mark.line != last.end_mark.line):
+        return last.start_mark
+    return None
 
 
 def _forbidden_character(exc: yaml.reader.ReaderError, text: str,
@@ -255,8 +371,8 @@ class _Walker:
                 raise self.fail(
                     node, f"could not read value {node.value!r} as {tag}: {exc}"
                 ) from None
-            return Scalar(value=value, text=node.value, tag=tag,
-                          quoted=bool(node.style), line=line)  # plain: None or ''
+            return Scalar(value=value, text=node.value, tag=tag,  # plain style: None or ''
+                          quoted=bool(node.style), line=line, style=node.style or "")
         if isinstance(node, yaml.SequenceNode):
             if tag != "seq":
                 raise self.fail(node, f"list has the tag {_short(node.tag)!r}; only plain lists "

@@ -188,3 +188,39 @@ def test_waiting_on_a_failed_import_job_raises_with_its_failure_reason(aws_clien
     with pytest.raises(ResourceFailedError, match="ended CREATE FAILED after") as caught:
         wait_until_active(aws.personalize, job, poll=0.0)
     assert reason in str(caught.value)
+
+
+def test_aws_clients_with_a_missing_profile_name_it_and_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    with pytest.raises(AwsCredentialsError) as info:
+        personalize_clients("aws", region="eu-west-1")
+    assert str(info.value) == (
+        "Creating Personalize clients for AWS failed: the AWS profile 'nosuch' (set by "
+        f"AWS_PROFILE) does not exist: it is not in the config file {str(tmp_path / 'config')!r} "
+        f"or the credentials file {str(tmp_path / 'credentials')!r}. Create it with `aws "
+        "configure --profile nosuch`, or unset AWS_PROFILE to use the default profile; or use "
+        "the embedded engine (backend 'local'), which needs no account.")
+    # botocore's error stays reachable for whoever debugs it, and callers that handle
+    # NoCredentialsError (the results layer, the registry check) handle this one too
+    assert type(info.value.__cause__).__name__ == "ProfileNotFound"
+    assert isinstance(info.value, NoCredentialsError)
+
+
+def test_aws_clients_with_a_malformed_config_file_name_the_file(monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    config.write_text("[default\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(AwsCredentialsError) as info:
+        personalize_clients("aws", region="eu-west-1")
+    assert str(info.value).startswith(
+        f"Creating Personalize clients for AWS failed: the AWS configuration file {str(config)!r} "
+        "could not be parsed. Fix it (sections such as [default] or [profile NAME]")
+
+
+def test_aws_clients_with_an_invalid_region_name_say_so():
+    with pytest.raises(InvalidParameterError) as info:
+        personalize_clients("aws", region="eu west")
+    assert str(info.value) == ("Creating Personalize clients for AWS failed: 'eu west' is not a "
+                               "region name; pass one like 'us-east-1'.")

@@ -298,3 +298,108 @@ def test_a_local_arn_with_no_workspace_is_refused_saying_so_and_creates_none(lab
     assert "there is no embedded-engine workspace at" in editor.field_errors["arn"]
     assert not (tmp_path / ".videorecs").exists()
     assert registry.names == [] and not registry.path.exists()
+
+
+@pytest.mark.parametrize("name", ["personal ranking", "Personal\u00a0Ranking",
+                                  "Personal  Ranking", "\uff30ersonal Ranking"])
+def test_a_look_alike_name_is_refused_next_to_the_name(editor, reg, lab_campaigns, name):
+    before = reg.path.read_bytes()
+    editor.set_check(False)
+    editor.fill(name=name, arn=lab_campaigns.campaigns["sims"], sort_order="1")
+    assert editor.save() is None
+    assert editor.field_errors == {"name": (
+        f"name {name!r} looks the same as model 'Personal Ranking' (names that differ only in "
+        "letter case, Unicode form or spacing count as one); pick another name")}
+    assert "looks the same as model" in editor._field_errors["name"].value
+    assert editor.status.startswith(f"Not saved: name {name!r} looks the same as model")
+    assert reg.path.read_bytes() == before
+
+
+def test_renaming_a_model_to_its_own_name_in_other_case_is_allowed(editor, reg):
+    editor.set_check(False)
+    editor.edit("Personal Ranking")
+    editor.fill(name="PERSONAL RANKING")
+    assert editor.save().name == "PERSONAL RANKING"
+    assert editor.field_errors == {}
+
+
+def test_reload_after_models_yaml_was_deleted_says_so_and_add_asks_to_confirm(editor, reg,
+                                                                               lab_campaigns):
+    import os
+
+    editor.edit("Personal Ranking")
+    os.remove(reg.path)
+    assert editor.reload() is True
+    assert editor.status == (
+        f"models.yaml no longer exists at {str(reg.path.resolve())!r} (deleted or moved "
+        "elsewhere), so the list is empty. Put it back and press Reload; or Add a model to "
+        "start a new models.yaml holding only that model (Add asks you to confirm).")
+    assert editor.choices == [] and editor.editing is None
+    editor.fill(name="Similar Items", arn=lab_campaigns.campaigns["sims"], sort_order="1")
+    editor._fields["type"].value = "similar-items"
+    editor._save.click()
+    assert editor.status == (
+        f"Not saved: models.yaml no longer exists at {str(reg.path.resolve())!r} (deleted or "
+        "moved elsewhere). Click Add again to create a new models.yaml holding only this "
+        "model, or put the file back and press Reload.")
+    assert not reg.path.exists()
+    editor._save.click()  # confirmed
+    assert editor.status.startswith("Added model 'Similar Items' to ")
+    assert [s.name for s in on_disk(reg)] == ["Similar Items"]
+
+
+def test_add_after_models_yaml_was_deleted_without_reload_asks_to_confirm(editor, reg,
+                                                                          lab_campaigns):
+    reg.path.unlink()
+    editor.fill(name="Similar Items", arn=lab_campaigns.campaigns["sims"], sort_order="1")
+    editor._fields["type"].value = "similar-items"
+    assert editor.save() is None
+    assert "Click Add again to create a new models.yaml holding only this model" in \
+        editor.status
+    assert not reg.path.exists()
+
+
+def test_save_of_a_chosen_model_after_models_yaml_was_deleted_says_to_reload(editor, reg):
+    editor.edit("Personal Ranking")
+    reg.path.unlink()
+    editor.fill(description="typed")
+    assert editor.save() is None
+    assert editor.status == (
+        f"Not saved: models.yaml no longer exists at {str(reg.path.resolve())!r} (deleted or "
+        "moved elsewhere). Press Reload (the form keeps what you typed), then Add the model to "
+        "start a new file.")
+    assert not reg.path.exists()
+
+
+def test_a_new_registry_file_is_created_by_the_first_add_without_asking(lab_campaigns,
+                                                                        tmp_path):
+    registry = ModelRegistry(tmp_path / "models.yaml")  # no file yet
+    editor = RegistryEditor(registry, check=False)
+    editor.fill(name="Recs", arn=lab_campaigns.campaigns["recs"], sort_order="1")
+    assert editor.save() is not None
+    assert registry.path.exists()
+
+
+def test_without_aws_credentials_the_refusal_says_to_untick_the_check(editor, reg,
+                                                                      monkeypatch, tmp_path):
+    from videorecs_widgets import clients
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(clients, "_cache", {})
+    editor.fill(name="Remote", arn="arn:aws:personalize:eu-west-1:123456789012:campaign/recs",
+                sort_order="1")
+    assert editor.save() is None
+    assert editor.field_errors["arn"].startswith(
+        "Could not ask about campaign 'recs': Creating Personalize clients for AWS failed: no "
+        "AWS credentials were found.")
+    assert editor.field_errors["arn"].endswith(
+        "or use the embedded engine (backend 'local'), which needs no account. Or untick "
+        "“Check the type against the service” to save it without asking the service.")
+    editor.set_check(False)
+    assert editor.save() is not None  # following the advice saves it

@@ -25,7 +25,17 @@ did so says it in the status, and the form shows what was saved.
 When the model being edited is renamed or removed elsewhere (another tab, code, an outside edit
 picked up by Reload), the status says so and the form is reset to a new model, so Add cannot put
 the old model back next to its renamed copy; typed edits are kept instead, and the status says
-that Add saves them as a new model.
+that Add saves them as a new model (under the name in the form).
+
+When ``models.yaml`` itself was deleted (or moved) since it was read, Reload says so rather than
+that its models were removed, and Add asks for a second click before it writes a new file holding
+only the model in the form; Save of a model of the deleted file says to press Reload first. A
+registry whose file never existed is created by the first Add, as the registry does.
+
+A name is refused next to the Name field when another model has it, or one that looks the same
+(differs only in letter case, Unicode form or spacing; see
+:meth:`~videorecs_widgets.registry.ModelRegistry.name_taken`). A check refused for want of AWS
+credentials also says to untick the check box to save without asking the service.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from videorecs_widgets.model_spec import (
     spec_problems,
 )
 from videorecs_widgets.registry import DuplicateModelWarning
-from videorecs_widgets.registry_check import ModelCheck, check_model, refusal
+from videorecs_widgets.registry_check import ACCESS_DENIED, ModelCheck, check_model, refusal
 from videorecs_widgets.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -66,6 +76,7 @@ _WHOLE_NUMBER = re.compile(r"[-+]?[0-9]+")
 SAVE_ADVICE = ("Press Reload to load the file's version (the form keeps what you typed), then "
                "save again.")
 REMOVE_ADVICE = "Press Reload to load the file's version, then remove the model again."
+CHECK_LABEL = "Check the type against the service"
 
 
 class RegistryEditor:
@@ -96,6 +107,10 @@ class RegistryEditor:
         self._loaded: dict[str, str] = {}  # the form as last loaded, to tell typed edits apart
         self._notice = ""  # what the last registry change did to the form, for reload's status
         self._own_change = False  # True while this editor's own save or remove is applied
+        # Whether models.yaml was there when last read or written: a file deleted since is not
+        # a new registry, and Add must not quietly start a new file holding one model.
+        self._had_file = registry.path.exists()
+        self._confirm_new_file = False  # Add was clicked once with the file gone
         self._table = pd.DataFrame(columns=list(TABLE_COLUMNS))
 
         self._table_html = widgets.HTML()
@@ -116,8 +131,7 @@ class RegistryEditor:
                                         layout=widgets.Layout(width="640px")),
         }
         self._field_errors = {f: widgets.HTML() for f in FORM_FIELDS}
-        self._check = widgets.Checkbox(value=check, indent=False,
-                                       description="Check the type against the service")
+        self._check = widgets.Checkbox(value=check, indent=False, description=CHECK_LABEL)
         self._save = widgets.Button(description="Add", icon="plus", button_style="primary")
         self._remove = widgets.Button(description="Remove", icon="trash", button_style="danger")
         self._new = widgets.Button(description="New model", icon="file")
@@ -243,6 +257,7 @@ class RegistryEditor:
         status says so, and the form is reset to a new model unless it holds typed edits.
         """
         self._notice = ""
+        self._confirm_new_file = False
         with duplicate_notes() as notes:
             # A conflict here comes from unsaved edits made in code (the editor saves every
             # change), which only code can drop: the registry's revert() advice stays.
@@ -250,7 +265,13 @@ class RegistryEditor:
                                 what="Reading the file again", refused="Not reloaded")
         if changed is not None and self.status_line.kind != "error":
             note = "".join(f" Note: {n}." for n in notes)
-            if not changed:
+            if self._file_gone():
+                # Not "the models were updated": nobody removed them one by one.
+                self.status_line.show(
+                    f"{self._gone_sentence()}, so the list is empty. Put it back and press "
+                    f"Reload; or Add a model to start a new {self.registry.path.name} holding "
+                    "only that model (Add asks you to confirm).")
+            elif not changed:
                 self.status_line.show("The registry file has not changed.", "ok")
             elif self._notice:
                 # not "ok": the model the user was editing is gone
@@ -259,6 +280,8 @@ class RegistryEditor:
             else:
                 self.status_line.show("The registry file changed; the models were updated."
                                       f"{note}", "ok")
+        if self.registry.path.exists():
+            self._had_file = True
         return bool(changed)
 
     def close(self) -> None:
@@ -334,17 +357,26 @@ class RegistryEditor:
         for field, sentence in spec_problems(values):
             errors.setdefault(field, sentence)
         name = values.get("name")
-        if "name" not in errors and name != editing and name in self.registry:
-            errors["name"] = f"name {name!r} is taken by another model; pick another name"
+        if "name" not in errors and isinstance(name, str) and (
+                taken := self.registry.name_taken(name, besides=editing)) is not None:
+            errors["name"] = (
+                f"name {name!r} is taken by another model; pick another name" if taken == name
+                else f"name {name!r} looks the same as model {taken!r} (names that differ only "
+                     "in letter case, Unicode form or spacing count as one); pick another name")
         if errors:
             return self._refuse(errors)
         spec = ModelSpec(**values)  # type: ignore[arg-type]  # checked by spec_problems above
+        if self._file_gone() and not self._may_create_file(editing):
+            return None
         self._last_check = None
         if self.check_types:
             with self.status_line.working(f"Asking the service about {spec.arn!r}…"):
                 self._last_check = check_model(spec, self._clients, workspace=self._workspace)
             reason = refusal(self._last_check)
             if reason:
+                if self._last_check.status == ACCESS_DENIED:
+                    reason = (f"{reason.rstrip('.')}. Or untick “{CHECK_LABEL}” to save it "
+                              "without asking the service.")
                 return self._refuse({self._check_field(self._last_check): reason})
         typed = self.form
         # A rule only the registry knows (a conflict with an outside edit, a disk error) raises
@@ -357,6 +389,7 @@ class RegistryEditor:
             else:
                 changes = {f: getattr(spec, f) for f in FORM_FIELDS}
                 saved = self.registry.update(editing, **changes)
+        self._had_file, self._confirm_new_file = True, False
         with self._choice_paused():
             self._choice.value = saved.name
         self._load_form(saved.name)  # shows what was saved, normalised text included
@@ -461,6 +494,33 @@ class RegistryEditor:
         else:
             values["sort_order"] = int(text)
         return values, errors
+
+    def _file_gone(self) -> bool:
+        """models.yaml was there when last read or written, and is not now."""
+        return self._had_file and not self.registry.path.exists()
+
+    def _gone_sentence(self) -> str:
+        path = self.registry.path
+        return (f"{path.name} no longer exists at {str(path.resolve())!r} (deleted or moved "
+                "elsewhere)")
+
+    def _may_create_file(self, editing: str | None) -> bool:
+        """Whether a save may write a new models.yaml where the old one was deleted: after a
+        second click of Add, which the first click's status asks for; never for Save of a
+        model that was in the deleted file (Reload shows what is left)."""
+        if editing is not None:
+            self.status_line.error(
+                f"Not saved: {self._gone_sentence()}. Press Reload (the form keeps what you "
+                "typed), then Add the model to start a new file.")
+            return False
+        if self._confirm_new_file:
+            return True
+        self._confirm_new_file = True
+        self.status_line.error(
+            f"Not saved: {self._gone_sentence()}. Click Add again to create a new "
+            f"{self.registry.path.name} holding only this model, or put the file back and "
+            "press Reload.")
+        return False
 
     @staticmethod
     def _check_field(check: ModelCheck) -> str:
