@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from videorecs_widgets.clients import clients_for_arn
 from videorecs_widgets.model_spec import ModelSpec
-from videorecs_widgets.widgets.summary import ModelSummary
+from videorecs_widgets.registry import DuplicateModelWarning
+from videorecs_widgets.widgets.summary import ModelSummary, metrics_figure
 
 MISSING_ARN = "arn:aws:personalize:local:000000000000:campaign/no-such-campaign"
+CELL = "padding:2px 8px;white-space:nowrap;"
 
 
 @pytest.fixture()
@@ -69,9 +72,8 @@ def test_registry_change_shows_new_models_and_errors_without_runtime_calls(summa
     assert table["recipe"].iloc[0] is None and math.isnan(table["precision@5"].iloc[0])
     # the table says what its HTML says: a model that could not be described is an error
     assert table["status"].iloc[0] == "error"
-    assert "<td style='padding:2px 8px'>Gone</td><td style='padding:2px 8px'>recommendations" \
-           "</td><td style='padding:2px 8px'>—</td><td style='padding:2px 8px'>error</td>" \
-        in summary.html
+    assert "".join(f"<td style='{CELL}'>{text}</td>" for text in
+                   ("Gone", "recommendations", "—", "error")) in summary.html
     assert summary.status.startswith(
         f"Model 'Gone': there is no campaign {MISSING_ARN!r} in the embedded engine's workspace ")
     assert service.calls == 0
@@ -91,7 +93,7 @@ def test_a_sims_campaign_declared_as_recommendations_is_flagged_as_a_type_mismat
     row = summary.table.set_index("name").loc["SIMS as recs"]
     assert row["recipe"] == "aws-sims"
     assert row["status"] == "type mismatch: aws-sims answers similar-items"
-    assert "<td style='padding:2px 8px'>type mismatch: aws-sims answers similar-items</td>" \
+    assert f"<td style='{CELL}'>type mismatch: aws-sims answers similar-items</td>" \
         in summary.html
     assert summary.status == (
         "Model 'SIMS as recs' is declared as 'recommendations', but its recipe aws-sims answers "
@@ -122,3 +124,57 @@ def test_a_note_says_why_ranking_and_user_personalization_metrics_are_equal(summ
     assert "Personalized-ranking is the user-personalization model" in summary._note.value
     registry.remove("Personal Ranking")
     assert summary.note == "" and summary._note.value == ""
+
+
+def _lab_six(registry, lab_campaigns) -> None:
+    """The six models of the lab's models.yaml (the two metadata variants on the recs ARN,
+    which the registry warns about: same ARN and type as Personal Recommendations)."""
+    for name, order in (("Recommendations + demographics", 3),
+                        ("Recommendations + item metadata", 4)):
+        with pytest.warns(DuplicateModelWarning):
+            registry.add(ModelSpec(name, lab_campaigns.campaigns["recs"], "recommendations",
+                                   order))
+
+
+def _overlapping(boxes) -> list[tuple[int, int]]:
+    return [(a, b) for a in range(len(boxes)) for b in range(a + 1, len(boxes))
+            if boxes[a].overlaps(boxes[b])]
+
+
+def test_metrics_chart_keeps_the_legend_off_the_bars_and_the_names_apart(summary, registry,
+                                                                         lab_campaigns):
+    _lab_six(registry, lab_campaigns)
+    described = summary.models
+    assert len(described) == 6 and summary.status == ""
+    figure = metrics_figure(described)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ranking, coverage = figure.axes
+    plot = ranking.get_window_extent(renderer)
+    legend = ranking.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= plot.y1  # above the plot area, so no bar is under it
+    assert [t.get_text() for t in ranking.get_legend().get_texts()] == [
+        "precision@5", "precision@10", "precision@25", "NDCG@10", "MRR@25"]
+    names = [t for t in ranking.get_yticklabels() if t.get_text()]
+    assert [t.get_text() for t in names] == [i.name for i in described]
+    assert _overlapping([t.get_window_extent(renderer) for t in names]) == []
+    # the coverage axes share the rows; its own tick labels (0, 0.5, 1) do not overlap either
+    ticks = [t for t in coverage.get_xticklabels() if t.get_text()]
+    assert [t.get_text() for t in ticks] == ["0", "0.5", "1"]
+    assert _overlapping([t.get_window_extent(renderer) for t in ticks]) == []
+    assert ranking.get_title() == "ranking metrics (held-out users)"
+    assert coverage.get_title() == "coverage"
+    title = ranking.title.get_window_extent(renderer)
+    assert not title.overlaps(legend)
+
+
+def test_models_table_scrolls_sideways_and_keeps_recipes_on_one_line(summary, registry,
+                                                                     lab_campaigns):
+    _lab_six(registry, lab_campaigns)
+    markup = summary.html
+    assert markup.startswith("<div class='videorecs-models-box' "
+                             "style='overflow-x:auto;max-width:100%'><table ")
+    assert "style='border-collapse:collapse;width:max-content'" in markup
+    cells = re.findall(r"<t[dh] style='([^']*)'", markup)
+    assert len(cells) == 10 * 7 and all("white-space:nowrap;" in c for c in cells)
+    assert f"<td style='{CELL}'>aws-popularity-count</td>" in markup
