@@ -130,6 +130,17 @@ def test_unknown_campaign_arn_is_reported_and_the_panel_stays_usable(panel, regi
     assert panel.status == "" and service.calls == 2
 
 
+def test_a_sims_campaign_registered_as_recommendations_is_said_to_be_a_type_mismatch(
+        panel, registry, lab_campaigns):
+    registry.add(ModelSpec("SIMS as recs", lab_campaigns.campaigns["sims"], "recommendations",
+                           3))
+    panel.select_models("SIMS as recs")
+    assert panel.status == (
+        "Model 1: Model 'SIMS as recs' is registered as recommendations, but its campaign "
+        "serves aws-sims (similar-items): fix its type in the registry (Administration).")
+    assert "RELATED_ITEMS" not in panel.status and "itemId" not in panel.status
+
+
 def test_registry_changes_update_options_without_calls(panel, registry, service):
     panel.select_models("Personal Recommendations", "Most Popular")
     assert service.calls == 2
