@@ -147,6 +147,9 @@ class ModelInfo:
     ``failure_reason`` are the campaign's / recommender's own. ``error`` is a short sentence
     when the model could not be described (the other fields are then ``None`` or empty), or
     when it ended ``CREATE FAILED`` or is being deleted (the sentence gives the reason).
+    ``update_failure`` is the reason its latest ``update_campaign`` ended ``CREATE FAILED``
+    (``latestCampaignUpdate``), while the campaign keeps serving the version it served
+    (``None`` when there was no update or it did not fail).
     """
 
     name: str
@@ -159,6 +162,7 @@ class ModelInfo:
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     failure_reason: str | None = None
+    update_failure: str | None = None
 
 
 #: (column label, Personalize metric name) of the model summary, in table order.
@@ -599,6 +603,9 @@ class ResultsService:
     def _described(self, spec: ModelSpec, resource: dict[str, Any], **fields: Any) -> ModelInfo:
         status = resource.get("status")
         reason = resource.get("failureReason")
+        update = resource.get("latestCampaignUpdate") or {}
+        if update.get("status") == "CREATE FAILED":
+            fields["update_failure"] = update.get("failureReason") or "no reason given"
         # A failed model (or one being deleted) will never answer: say so, with the reason.
         broken = bool(status) and ("FAILED" in status or status.startswith("DELETE"))
         error = not_active_message(spec, status, reason) if broken else None

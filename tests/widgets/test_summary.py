@@ -178,3 +178,62 @@ def test_models_table_scrolls_sideways_and_keeps_recipes_on_one_line(summary, re
     cells = re.findall(r"<t[dh] style='([^']*)'", markup)
     assert len(cells) == 10 * 7 and all("white-space:nowrap;" in c for c in cells)
     assert f"<td style='{CELL}'>aws-popularity-count</td>" in markup
+
+
+def test_a_failed_campaign_update_is_noted_with_its_reason(catalog, lab_campaigns, tmp_path):
+    # A real local campaign whose update failed: the new version's model file is missing, so
+    # the campaign stays ACTIVE on the version it served (latestCampaignUpdate: CREATE FAILED).
+    from videorecs_widgets import personalize_data
+    from videorecs_widgets.clients import personalize_clients
+    from videorecs_widgets.local.backend import backend_for
+    from videorecs_widgets.local.store import resolve_workspace
+    from videorecs_widgets.provision import (
+        ensure_campaign,
+        ensure_dataset,
+        ensure_dataset_group,
+        ensure_import_job,
+        ensure_schema,
+        ensure_solution,
+        ensure_solution_version,
+    )
+    from videorecs_widgets.registry import ModelRegistry
+    from videorecs_widgets.results import ResultsService
+
+    workspace = tmp_path / "engine"
+    files = personalize_data.write_lab_files(catalog, tmp_path / "data")
+    personalize, _ = personalize_clients("local", workspace=workspace)
+    schema = ensure_schema(personalize, "s", personalize_data.INTERACTIONS_SCHEMA)
+    group = ensure_dataset_group(personalize, "g")
+    dataset = ensure_dataset(personalize, group, "Interactions", schema, "i")
+    ensure_import_job(personalize, dataset, "imp", str(files["interactions"].resolve()))
+    solution = ensure_solution(personalize, group, "pop",
+                               "arn:aws:personalize:::recipe/aws-popularity-count")
+    served = ensure_solution_version(personalize, solution)
+    campaign = ensure_campaign(personalize, "pop-campaign", served)
+    retrained = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    backend = backend_for(resolve_workspace(workspace))
+    backend.wait_for_background_work(120)
+    backend.store.model_path(retrained).unlink()
+    personalize.update_campaign(campaignArn=campaign, solutionVersionArn=retrained)
+    backend.wait_for_background_work(120)
+    update = personalize.describe_campaign(campaignArn=campaign)["campaign"][
+        "latestCampaignUpdate"]
+    assert update["status"] == "CREATE FAILED"
+
+    registry = ModelRegistry(tmp_path / "models.yaml")
+    registry.add(ModelSpec("Most Popular", campaign, "recommendations", 1))
+    service = ResultsService(catalog, workspace=workspace)
+    panel = ModelSummary(catalog, registry, results=service)
+    (info,) = panel.models
+    assert info.status == "ACTIVE" and info.solution_version_arn == served
+    assert info.update_failure == update["failureReason"]
+    assert panel.table["status"].tolist() == ["ACTIVE (update failed)"]
+    reason = update["failureReason"].rstrip(".")
+    assert reason.startswith(f"The model file of solution version {retrained} is missing")
+    assert panel.note == (
+        f"Model 'Most Popular': the campaign's latest update failed ({reason}); it keeps "
+        "serving the previous solution version, whose metrics are shown.")
+    assert "the campaign&#x27;s latest update failed" in panel._note.value
+    assert panel.status == ""
+    panel.close()
+    service.close()

@@ -8,6 +8,10 @@ summary (reviewers, movies, interactions) is counted from the catalog; "Select r
 hands a random user to the :meth:`ModelSummary.on_random_user` callbacks (the app opens the
 explorer on it).
 
+A campaign whose latest update_campaign failed (``latestCampaignUpdate`` CREATE FAILED) still
+serves the version it served: its status reads "ACTIVE (update failed)" and a note under the
+table gives the reason.
+
 The model descriptions come from the control plane (describe_campaign,
 describe_solution_version, get_solution_metrics) through the results layer, cached per model
 name and ARN until Refresh; no recommendation is asked for here.
@@ -67,6 +71,14 @@ def _both_user_recipes(infos: list[ModelInfo]) -> bool:
     recipes = [info.recipe or "" for info in infos]
     return (any(r.startswith("aws-personalized-ranking") for r in recipes)
             and any(r.startswith("aws-user-personalization") for r in recipes))
+
+
+def update_failed_note(info: ModelInfo) -> str:
+    """The note for a campaign whose latest update failed: it is ACTIVE, but still on the
+    solution version it served before (the metrics shown are that version's)."""
+    reason = (info.update_failure or "").rstrip(".")
+    return (f"Model {info.name!r}: the campaign's latest update failed ({reason}); it keeps "
+            "serving the previous solution version, whose metrics are shown.")
 
 
 def type_mismatch(info: ModelInfo) -> str | None:
@@ -140,6 +152,7 @@ class ModelSummary:
         self._table = pd.DataFrame()
         self._last_random: Any = None
         self._problems: dict[str, str] = {}  # model name -> why it cannot answer as declared
+        self._notes: list[str] = []  # the sentences under the table
 
         self._refresh = widgets.Button(description="Refresh", icon="refresh",
                                        tooltip="Describe every model again")
@@ -207,8 +220,9 @@ class ModelSummary:
 
     @property
     def note(self) -> str:
-        """The sentence under the table ("" when none applies)."""
-        return SAME_METRICS_NOTE if self._note.value else ""
+        """The sentences under the table, one per line ("" when none applies): why two rows
+        show equal metrics, and each campaign whose latest update failed."""
+        return "\n".join(self._notes)
 
     # ---- public actions -------------------------------------------------------------------
 
@@ -257,6 +271,8 @@ class ModelSummary:
         self._table = summary_table(self._infos)
         problems = {info.name: info.error for info in self._infos if info.error}
         for row, info in enumerate(self._infos):
+            if info.update_failure and info.status:
+                self._table.loc[row, "status"] = f"{info.status} (update failed)"
             expected = type_mismatch(info)
             if expected is None:
                 continue
@@ -268,8 +284,11 @@ class ModelSummary:
                 f"{expected!r} in Administration, or point it to a {info.type} campaign."))
         self._problems = problems
         self._table_html.value = self._table_markup()
-        self._note.value = (f"<div style='color:#6a7282'>{html.escape(SAME_METRICS_NOTE)}</div>"
-                            if _both_user_recipes(self._infos) else "")
+        notes = [SAME_METRICS_NOTE] if _both_user_recipes(self._infos) else []
+        notes += [update_failed_note(info) for info in self._infos if info.update_failure]
+        self._note.value = "".join(f"<div style='color:#6a7282'>{html.escape(note)}</div>"
+                                   for note in notes)
+        self._notes = notes
         self._render_chart()
         errors = list(problems.values())
         if errors:
