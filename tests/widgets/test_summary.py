@@ -173,7 +173,7 @@ def test_models_table_scrolls_sideways_and_keeps_recipes_on_one_line(summary, re
     _lab_six(registry, lab_campaigns)
     markup = summary.html
     assert markup.startswith("<div class='videorecs-models-box' "
-                             "style='overflow-x:auto;max-width:100%'><table ")
+                             "style='overflow-x:auto;width:0;min-width:100%'><table ")
     assert "style='border-collapse:collapse;width:max-content'" in markup
     cells = re.findall(r"<t[dh] style='([^']*)'", markup)
     assert len(cells) == 10 * 7 and all("white-space:nowrap;" in c for c in cells)

@@ -299,7 +299,9 @@ class ModelSummary:
     def _table_markup(self) -> str:
         # nowrap: a recipe name never breaks at its hyphens ("aws-/popularity-/count"); a
         # table wider than its box scrolls sideways inside the box (JupyterLab's narrow
-        # output area) instead of being cut off.
+        # output area) instead of being cut off. The box's "width:0;min-width:100%" keeps
+        # the table's width out of the widget's own (a flex item grows to its content
+        # otherwise, and an outer box cuts it), while the box still fills the widget.
         head = "".join(f"<th style='{_CELL}text-align:left'>{html.escape(h)}</th>"
                        for h in ("Name", "Type", "Recipe", "Status",
                                  *(label for label, _ in METRICS)))
@@ -319,7 +321,7 @@ class ModelSummary:
         if not body:
             body.append(f"<tr><td colspan='{4 + len(METRICS)}' style='color:#6a7282'>"
                         "No models registered.</td></tr>")
-        return (f"<div class='videorecs-models-box' style='overflow-x:auto;max-width:100%'>"
+        return (f"<div class='videorecs-models-box' style='overflow-x:auto;width:0;min-width:100%'>"
                 f"<table class='videorecs-models' style='border-collapse:collapse;"
                 f"width:max-content'><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table></div>")
