@@ -212,6 +212,28 @@ def test_wrong_model_type_is_refused_before_any_call(service, specs):
     assert service.calls == 0
 
 
+def test_a_campaign_serving_another_kind_of_recipe_is_a_type_mismatch(service, lab_campaigns):
+    # Registered as recommendations, the SIMS campaign passes the registry-type check; the
+    # engine refuses the userId query (InvalidInputException: "...give an itemId"), and the
+    # message names what the user can fix instead of the API's words.
+    arns = lab_campaigns.campaigns
+    sims_as_recs = ModelSpec("SIMS as recs", arns["sims"], "recommendations", 1)
+    runtime = clients_for_arn(arns["sims"], workspace=lab_campaigns.workspace).runtime
+    with pytest.raises(ClientError) as refused:
+        runtime.get_recommendations(campaignArn=arns["sims"], userId="196")
+    assert refused.value.response["Error"]["Code"] == "InvalidInputException"
+    result = service.recommend(sims_as_recs, "196")
+    assert result.error == (
+        "Model 'SIMS as recs' is registered as recommendations, but its campaign serves "
+        "aws-sims (similar-items): fix its type in the registry (Administration).")
+    assert service.calls == 1
+    rank_as_similar = ModelSpec("Ranking as similar", arns["rank"], "similar-items", 1)
+    assert service.similar(rank_as_similar, "50").error == (
+        "Model 'Ranking as similar' is registered as similar-items, but its campaign serves "
+        "aws-personalized-ranking (personal-ranking): fix its type in the registry "
+        "(Administration).")
+
+
 def test_unknown_user_and_item_are_refused_before_any_call(service, specs):
     assert service.recommend(specs["recs"], "9999").error == (
         "Model 'Personal Recommendations' was not asked: user '9999' is not in the catalog.")

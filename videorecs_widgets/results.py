@@ -45,6 +45,7 @@ from videorecs_widgets.errors import (
     UnknownUserError,
     VideorecsError,
 )
+from videorecs_widgets.model_spec import recipe_model_type
 from videorecs_widgets.recommenders import UseCase, recommendation_params, use_case
 
 if TYPE_CHECKING:
@@ -146,6 +147,9 @@ class ModelInfo:
     ``failure_reason`` are the campaign's / recommender's own. ``error`` is a short sentence
     when the model could not be described (the other fields are then ``None`` or empty), or
     when it ended ``CREATE FAILED`` or is being deleted (the sentence gives the reason).
+    ``update_failure`` is the reason its latest ``update_campaign`` ended ``CREATE FAILED``
+    (``latestCampaignUpdate``), while the campaign keeps serving the version it served
+    (``None`` when there was no update or it did not fail).
     """
 
     name: str
@@ -158,6 +162,7 @@ class ModelInfo:
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     failure_reason: str | None = None
+    update_failure: str | None = None
 
 
 #: (column label, Personalize metric name) of the model summary, in table order.
@@ -326,6 +331,7 @@ def failure_message(
     *,
     status: str | None = None,
     failure_reason: str | None = None,
+    served_recipe: str | None = None,
     workspace: str | os.PathLike[str] | None = None,
 ) -> str:
     """One sentence saying which model failed and why, for any exception a call can raise.
@@ -334,7 +340,10 @@ def failure_message(
     and ``failure_reason`` describe the model's campaign / recommender as the control plane
     saw it after the failure (the results service asks after a not-found, in-use or
     invalid-input error): when it is not ``ACTIVE``, that is the message, whatever code the
-    runtime answered with. ``workspace`` is the embedded engine's folder that serves local
+    runtime answered with. ``served_recipe`` is the recipe of the solution version the
+    campaign serves (asked after an invalid-input error): when its kind is not the registered
+    type, the message says the registry's type is wrong, which is what the user can fix.
+    ``workspace`` is the embedded engine's folder that serves local
     ARNs (``None`` when unknown): a local model that is not found is named with it.
     """
     name = spec.name
@@ -361,6 +370,11 @@ def failure_message(
         if code in _DENIED:
             return (f"Model {name!r}: access to {spec.arn!r} was denied ({code}: {message}); "
                     "check the credentials and permissions.")
+        served_type = recipe_model_type(served_recipe)
+        if code == "InvalidInputException" and served_type not in (None, spec.type):
+            return (f"Model {name!r} is registered as {spec.type}, but its campaign serves "
+                    f"{served_recipe} ({served_type}): fix its type in the registry "
+                    "(Administration).")
         if code == "InvalidInputException":
             return f"Model {name!r} refused the request as invalid: {message}"
         if code == "ResourceInUseException":
@@ -589,6 +603,9 @@ class ResultsService:
     def _described(self, spec: ModelSpec, resource: dict[str, Any], **fields: Any) -> ModelInfo:
         status = resource.get("status")
         reason = resource.get("failureReason")
+        update = resource.get("latestCampaignUpdate") or {}
+        if update.get("status") == "CREATE FAILED":
+            fields["update_failure"] = update.get("failureReason") or "no reason given"
         # A failed model (or one being deleted) will never answer: say so, with the reason.
         broken = bool(status) and ("FAILED" in status or status.startswith("DELETE"))
         error = not_active_message(spec, status, reason) if broken else None
@@ -704,8 +721,11 @@ class ResultsService:
             self._use_cases[spec.arn] = case
         return case
 
-    def _status(self, spec: ModelSpec) -> tuple[str | None, str | None]:
-        """The model's status and failure reason from the control plane, or ``(None, None)``."""
+    def _status(self, spec: ModelSpec, *, recipe: bool = False) -> dict[str, Any]:
+        """What the control plane says after a failed call: ``status`` and ``failure_reason``
+        of the campaign / recommender and, with ``recipe`` (a campaign's invalid-input error),
+        ``served_recipe``, the recipe of the solution version it serves. Empty when it
+        cannot be asked (the runtime's own error is then reported)."""
         try:
             personalize = self._clients_for(spec.arn).personalize
             self._count_control()
@@ -716,16 +736,30 @@ class ResultsService:
                 resource = personalize.describe_campaign(campaignArn=spec.arn)["campaign"]
         except Exception as exc:  # the runtime's own error is reported instead
             log.info("Model %r (%s): its status could not be read: %s", spec.name, spec.arn, exc)
-            return None, None
-        return resource.get("status"), resource.get("failureReason")
+            return {}
+        state = {"status": resource.get("status"), "failure_reason": resource.get("failureReason")}
+        version_arn = resource.get("solutionVersionArn")
+        if recipe and version_arn and spec.resource_type == "campaign":
+            try:
+                self._count_control()
+                version = personalize.describe_solution_version(
+                    solutionVersionArn=version_arn)["solutionVersion"]
+                state["served_recipe"] = (version.get("recipeArn") or "").rsplit("/", 1)[-1]
+            except Exception as exc:  # the runtime's own error is reported instead
+                log.info("Model %r (%s): the recipe it serves could not be read: %s",
+                         spec.name, spec.arn, exc)
+        return state
 
     def _failed(self, request: Request, exc: BaseException) -> Result:
-        status = reason = None
-        if (isinstance(exc, ClientError)
-                and exc.response.get("Error", {}).get("Code") in _ASK_STATUS):
-            status, reason = self._status(request.spec)
+        state: dict[str, Any] = {}
+        code = (exc.response.get("Error", {}).get("Code")
+                if isinstance(exc, ClientError) else None)
+        if code in _ASK_STATUS:
+            # An invalid-input answer may mean the campaign now serves a recipe of another
+            # kind (updated to a SIMS version, say): the recipe it serves says so.
+            state = self._status(request.spec, recipe=code == "InvalidInputException")
         message = (str(exc) if isinstance(exc, _WrongType)
-                   else self._message(exc, request.spec, status=status, failure_reason=reason))
+                   else self._message(exc, request.spec, **state))
         self._log_failure(exc, request.spec, f"a {request.kind} query")
         columns = RANKING_COLUMNS if request.kind == "ranking" else RESULT_COLUMNS
         return Result(request.spec.name, empty_frame(columns), message, request)

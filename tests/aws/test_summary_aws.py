@@ -86,7 +86,7 @@ def test_summary_describes_aws_models_in_their_regions(aws_clients, registry, ca
     assert table["precision@5"].tolist() == [0.2346, 0.2063, 0.0387, 0.1422]
     assert table["NDCG@10"].tolist()[0] == 0.2511
     assert math.isclose(table["coverage"].iloc[2], 0.1021)
-    assert "<td style='padding:2px 8px'>CREATE IN_PROGRESS</td>" in summary.html
+    assert "<td style='padding:2px 8px;white-space:nowrap;'>CREATE IN_PROGRESS</td>" in summary.html
 
     failed = summary.models[3]
     assert failed.failure_reason == REASON

@@ -95,6 +95,18 @@ def test_app_page_modes_in_chromium(page, app_url, lab):
     assert expected[0] != expected[1]
     _wait_for_titles(page, explorer, expected[0] + expected[1], "the two models' lists")
     assert_no_widget_error(page, "in Recommendations")
+    # Every card has one height (Most Popular's cards have no score, their score line stays
+    # blank), so the two lists line up row by row; the cards share the width: the gap
+    # between the two lists is no wider than the gaps between cards.
+    cards = explorer.locator(".videorecs-card:visible").evaluate_all(
+        "cards => cards.map(c => { const r = c.getBoundingClientRect();"
+        " return [r.left, r.right, r.top, r.height]; })")
+    assert len(cards) == 50
+    assert {round(c[3]) for c in cards} == {round(cards[0][3])}, cards
+    first_row = sorted((c for c in cards if abs(c[2] - cards[0][2]) < 1), key=lambda c: c[0])
+    assert len(first_row) == 8  # four cards of each list, side by side, at 1400 px wide
+    gaps = [b[0] - a[1] for a, b in zip(first_row, first_row[1:], strict=False)]
+    assert max(gaps) <= 3 * min(gaps) + 4, gaps
     _shot(page, "recommendations")
 
     # Personal Ranking: a genre's popular films, re-ranked for the user
@@ -178,6 +190,30 @@ def test_notebook_03_renders_the_app_in_jupyterlab(page, jupyterlab_url, lab):
     # the panels after the app: two lists of 25, 25 popular films twice, the similar films
     assert notebook.locator(".videorecs-title:visible").count() >= 4 * 25
     app.scroll_into_view_if_needed()
+    # The models table is wider than JupyterLab's output area: its box scrolls sideways (no
+    # column is cut off for good) and no cell wraps (recipe names keep their hyphens whole).
+    box = app.locator(".videorecs-models-box").first
+    geometry = box.evaluate(
+        """el => { const t = el.querySelector('table'); const out = el.closest('.jp-OutputArea');
+                   const cells = [...t.querySelectorAll('td')];
+                   const row = t.querySelector('tbody tr').getBoundingClientRect().height;
+                   return {scroll: el.scrollWidth, client: el.clientWidth,
+                           overflow: getComputedStyle(el).overflowX,
+                           right: el.getBoundingClientRect().right,
+                           outRight: out.getBoundingClientRect().right,
+                           tallest: Math.max(...cells.map(c => c.getBoundingClientRect().height)),
+                           row}; }""")
+    assert geometry["overflow"] == "auto" and geometry["right"] <= geometry["outRight"], geometry
+    assert geometry["tallest"] <= geometry["row"] + 0.5, geometry  # one line per cell
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    coverage = box.locator("th", has_text="coverage")
+    assert coverage.is_visible()
+    inside = coverage.evaluate(
+        """(th, ) => { const b = th.closest('.videorecs-models-box').getBoundingClientRect();
+                        const r = th.getBoundingClientRect();
+                        return r.left >= b.left - 1 && r.right <= b.right + 1; }""")
+    assert inside, geometry  # scrolled to the end, the last column shows inside the box
+    box.evaluate("el => { el.scrollLeft = 0; }")
     _shot(page, "jupyterlab")
 
 

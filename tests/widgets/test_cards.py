@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -84,12 +86,52 @@ def test_grid_size_must_be_positive():
         FilmGrid(0)
 
 
-def test_card_without_a_score_has_no_score_line_and_small_scores_stay_legible():
-    # Similar-items and popularity models give no score (NA in the frame): no score line.
-    for missing in (None, pd.NA, float("nan")):
-        assert "score" not in card_html({"title": "Fargo", "score": missing})
-    assert "score" not in card_html({"title": "Fargo"})
-    # Catalogue-wide shares are small: four significant digits, never rounded to 0.
-    assert "score 0.01235" in card_html({"title": "Fargo", "score": 0.0123456})
-    assert score_text(0.0000123456) == "1.235e-05"
+def test_card_without_a_score_keeps_the_room_of_the_score_line():
+    # Similar-items and popularity models give no score (NA in the frame): the score line is
+    # blank, but its room stays, so such a card is as tall as a scored one.
+    scored = card_html({"title": "Fargo", "score": 0.0123456})
+    assert "score 0.01235" in scored
+    for film in ({"title": "Fargo", "score": None}, {"title": "Fargo", "score": pd.NA},
+                 {"title": "Fargo", "score": float("nan")}, {"title": "Fargo"}):
+        blank = card_html(film)
+        assert "score" not in blank
+        assert _heights(blank) == _heights(scored) == [16, 150, 32, 32, 16, 16, 16]
+
+
+def _heights(card: str) -> list[int]:
+    return [int(h) for h in re.findall(r"(?<![-\w])height:(\d+)px", card)]
+
+
+def test_cards_have_one_height_whatever_their_text():
+    short = card_html({"rank": 1, "title": "Jaws", "genres": ["Horror"]})
+    long_ = card_html({"rank": 2, "year": 1989, "score": 0.5, "rated": 3,
+                       "title": "Indiana Jones and the Last Crusade " * 3,
+                       "genres": ["Action", "Adventure", "Comedy", "Crime", "Horror", "War"]},
+                      caption="up 7")
+    assert _heights(short) == _heights(long_) == [16, 150, 32, 32, 16, 16, 16]
+    # long text is cut with an ellipsis inside its lines; the full text is the tooltip
+    assert "-webkit-line-clamp:2" in long_
+    assert 'title="Action, Adventure, Comedy, Crime, Horror, War"' in long_
+
+
+def test_score_text_is_positional_with_four_significant_digits_and_a_floor():
+    # Catalogue-wide shares are small, a ranked list's last places tiny: no scientific
+    # notation, and "< 0.0001" below 0.0001.
+    assert score_text(0.0036987) == "0.003699"
+    assert score_text(0.0025) == "0.002500"
+    assert score_text(0.111) == "0.1110"
+    assert score_text(0.099996) == "0.1000"
+    assert score_text(0.0001) == "0.0001000"
+    assert score_text(9.617e-05) == "< 0.0001"
+    assert score_text(1.707e-09) == "< 0.0001"
     assert score_text(0.0) == "0"
+    assert "score &lt; 0.0001" in card_html({"title": "Fargo", "score": 9.617e-05})
+
+
+def test_grid_columns_share_the_width_and_cards_fill_them(catalog):
+    grid = FilmGrid(4)
+    grid.show(catalog.popular(n=4))
+    assert grid._grid.layout.grid_template_columns == "repeat(auto-fill, minmax(132px, 1fr))"
+    assert grid.html.count('class="videorecs-card" style="width:100%;min-width:132px;') == 4
+    assert card_html({"title": "Fargo"}).startswith(
+        '<div class="videorecs-card" style="width:132px;')

@@ -37,8 +37,8 @@ def panel(lab_campaigns, reg, svc):
     return PersonalRankingPanel(lab_campaigns.catalog, reg, results=svc, user_id="196")
 
 
-def test_movement_text_says_up_down_or_equal():
-    assert [movement_text(m) for m in (7, -3, 0, None)] == ["up 7", "down 3", "=", ""]
+def test_movement_text_says_up_down_or_not_moved():
+    assert [movement_text(m) for m in (7, -3, 0, None)] == ["up 7", "down 3", "not moved", ""]
 
 
 def test_genre_choice_has_all_genres_and_the_19_genres_horror_included(panel):
@@ -57,7 +57,15 @@ def test_popular_list_of_horror_is_shown_without_any_model_call(panel, svc):
     assert popular["count"].iloc[0] == 246  # ratings above 3.5 of Scream
     assert all("Horror" in genres for genres in popular["genres"])
     assert popular["rank"].tolist() == list(range(1, 26))
-    assert "Scream" in panel.html and "246 ratings above 3.5" in panel.html
+    # the count is the catalog's (ratings above 3.5): exactly Scream's 4- and 5-star ratings
+    scream = popular["item_id"].iloc[0]
+    stars = [panel.catalog.ratings_of(u).get(scream) for u in panel.catalog.users["user_id"]]
+    assert sum(s in (4, 5) for s in stars) == 246
+    assert "Scream" in panel.html
+    # one caption line that never wraps (nowrap), in stars rather than "above 3.5"
+    assert ('white-space:nowrap;text-overflow:ellipsis;" class="videorecs-caption">'
+            "246 ratings of 4-5★</div>") in panel.html
+    assert "(most ratings of 4-5★)" in panel._headers[0].value
     assert panel.results == (None,) and svc.calls == 0
 
 

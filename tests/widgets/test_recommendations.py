@@ -90,8 +90,28 @@ def test_films_the_user_rated_are_marked(catalog, registry, service):
     stars = ratings[item]
     assert f"{title}</div>" in panel.html
     assert f"rated {'★' * stars}{'☆' * (5 - stars)} ({stars})" in panel.html
-    assert f"{len(rated)} already rated by user 1" in panel._headers[0].value
+    assert f"{len(rated)} rated by user 1 (" in panel._headers[0].value
     panel.close()
+
+
+def test_rated_films_in_a_list_are_counted_with_their_stars_and_explained(panel, catalog):
+    # The lab's model learns from 4- and 5-star ratings only: for user 196 its list holds
+    # films he rated 1-3 stars (Groundhog Day, 3 stars, first).
+    panel.select_models("Personal Recommendations", "Most Popular")
+    first, second = (r.frame for r in panel.results)
+    stars = first["rated"].dropna().astype(int)
+    assert first["title"].iloc[0] == "Groundhog Day" and first["rated"].iloc[0] == 3
+    assert len(stars) == 5 and stars.max() <= 3
+    assert (f"<b>Model 1: Personal Recommendations</b> · 25 films · 5 rated by user 196 "
+            f"({stars.min()}-3★)") == panel._headers[0].value
+    assert "already rated" not in panel._headers[0].value
+    assert panel._rated_note.value == (
+        '<span style="color:#6a7282">Films the user rated can be recommended: '
+        "user-personalization leaves out only the interactions it learned from (the lab&#x27;s "
+        "models learn from ratings above 3.6, the 4- and 5-star ones), and popularity-count "
+        "leaves out nothing.</span>")
+    panel.clear_models()
+    assert panel._rated_note.value == ""
 
 
 def test_genre_mix_compares_each_list_with_the_users_history(panel, catalog):
@@ -128,6 +148,17 @@ def test_unknown_campaign_arn_is_reported_and_the_panel_stays_usable(panel, regi
     assert "Model 2: Model 'Gone'" in panel.status
     panel._models[1].set_state({"index": 0})
     assert panel.status == "" and service.calls == 2
+
+
+def test_a_sims_campaign_registered_as_recommendations_is_said_to_be_a_type_mismatch(
+        panel, registry, lab_campaigns):
+    registry.add(ModelSpec("SIMS as recs", lab_campaigns.campaigns["sims"], "recommendations",
+                           3))
+    panel.select_models("SIMS as recs")
+    assert panel.status == (
+        "Model 1: Model 'SIMS as recs' is registered as recommendations, but its campaign "
+        "serves aws-sims (similar-items): fix its type in the registry (Administration).")
+    assert "RELATED_ITEMS" not in panel.status and "itemId" not in panel.status
 
 
 def test_registry_changes_update_options_without_calls(panel, registry, service):

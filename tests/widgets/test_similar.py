@@ -95,7 +95,7 @@ def test_a_title_picked_in_the_search_box_becomes_the_starting_film(panel, svc):
 
 def test_ordering_reranks_the_similar_list_for_the_user(panel, svc):
     assert panel.ordering_enabled
-    assert panel.ordering_options == ["as returned (most popular)",
+    assert panel.ordering_options == ["as returned by the model",
                                       "re-ranked for user 196 by Personal Ranking"]
     panel.select_model("Similar Items")
     panel._ordering.set_state({"index": 1})
@@ -117,7 +117,7 @@ def test_ordering_is_disabled_without_ranking_models(lab_campaigns, tmp_path, sv
     registry.add(ModelSpec("Similar Items", lab_campaigns.campaigns["sims"], "similar-items", 1))
     panel = SimilarItemsPanel(lab_campaigns.catalog, registry, results=svc, user_id="196")
     assert not panel.ordering_enabled
-    assert panel.ordering_options == ["as returned (most popular)"]
+    assert panel.ordering_options == ["as returned by the model"]
     registry.add(ModelSpec("Personal Ranking", lab_campaigns.campaigns["rank"],
                            "personal-ranking", 1))
     assert panel.ordering_enabled and svc.calls == 0
@@ -186,7 +186,7 @@ def test_set_ordering_takes_what_ordering_options_lists_or_a_model_name(panel, r
     panel.select_model("Similar Items")
     panel.set_ordering(panel.ordering_options[-1])  # the label shown in the drop-down
     assert panel.ordering == "Personal Ranking" and svc.calls == 2
-    panel.set_ordering(panel.ordering_options[0])  # "as returned (most popular)"
+    panel.set_ordering(panel.ordering_options[0])  # "as returned by the model"
     assert panel.ordering is None
     panel.set_ordering("Personal Ranking")  # the model's name, as select_model takes
     assert panel.ordering == "Personal Ranking" and svc.calls == 2  # the answer was cached

@@ -20,6 +20,8 @@ import pandas as pd
 
 CARD_WIDTH_PX = 132
 POSTER_HEIGHT_PX = 150
+#: A grid's columns: as many as fit at least one card wide, sharing the width left over.
+GRID_COLUMNS = f"repeat(auto-fill, minmax({CARD_WIDTH_PX}px, 1fr))"
 
 Caption = Callable[[Mapping[str, Any]], str]
 
@@ -41,16 +43,39 @@ def stars_text(stars: Any) -> str:
     return f"{'★' * n}{'☆' * (5 - n)} ({n})"
 
 
+#: Scores below this are shown as "< 0.0001": the engine's and the service's scores are
+#: shares (of the catalogue, of a ranked list) and the last places of a long list are tiny;
+#: "9.617e-05" or "1.707e-09" tells a user nothing that "< 0.0001" does not.
+SCORE_FLOOR = 0.0001
+SCORE_DIGITS = 4
+
+
 def score_text(score: Any) -> str:
-    """A model score in four significant digits; ``""`` when the model gave none."""
+    """A model score for a card; ``""`` when the model gave none.
+
+    Four significant digits in positional notation (``0.003699``, ``0.1110``) down to
+    :data:`SCORE_FLOOR`, ``"< 0.0001"`` for a smaller positive score, ``"0"`` for zero; never
+    scientific notation. The exact value stays in the result frame's ``score`` column.
+    """
     if _missing(score):
         return ""
-    return f"{float(score):.4g}"
+    value = float(score)
+    if value == 0:
+        return "0"
+    if 0 < value < SCORE_FLOOR:
+        return f"< {SCORE_FLOOR:g}"
+    # decimals for SCORE_DIGITS significant digits (none below the point from 1000 up)
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(0, SCORE_DIGITS - 1 - magnitude)
+    text = f"{value:.{decimals}f}"
+    if len(text.replace("-", "").replace(".", "").lstrip("0")) > SCORE_DIGITS and decimals:
+        text = f"{value:.{decimals - 1}f}"  # 0.099996 rounds up to 0.1000, not 0.10000
+    return text
 
 
 def _poster(url: Any, title: str) -> str:
     # Only http(s) URLs become images: anything else (javascript:, data:, None) is a placeholder.
-    box = (f"width:{CARD_WIDTH_PX}px;height:{POSTER_HEIGHT_PX}px;border-radius:4px;"
+    box = (f"width:100%;height:{POSTER_HEIGHT_PX}px;border-radius:4px;"
            "box-sizing:border-box;")
     if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
         return (f'<img src="{html.escape(url, quote=True)}" alt="{html.escape(title)}" '
@@ -60,12 +85,31 @@ def _poster(url: Any, title: str) -> str:
             f'padding:10px;font-size:13px;overflow:hidden">{html.escape(title)}</div>')
 
 
-def card_html(film: Mapping[str, Any], caption: str = "") -> str:
+LINE_PX = 16  # one line of card text (12px font, line-height 1.3, rounded up)
+
+
+def _lines(css: str, text: str, lines: int = 1, *, title: str = "", cls: str = "") -> str:
+    """A block of exactly ``lines`` text lines: longer text is cut with "…" (the full text is
+    the tooltip), shorter or empty text keeps the room, so every card has the same height and
+    side-by-side grids line up row by row."""
+    clamp = (f"display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:{lines};"
+             if lines > 1 else "white-space:nowrap;text-overflow:ellipsis;")
+    tip = f' title="{html.escape(title, quote=True)}"' if title else ""
+    klass = f' class="{cls}"' if cls else ""
+    return (f'<div style="{css}height:{lines * LINE_PX}px;overflow:hidden;{clamp}"{tip}{klass}>'
+            f"{html.escape(text) if text else '&nbsp;'}</div>")
+
+
+def card_html(film: Mapping[str, Any], caption: str = "", *, fill: bool = False) -> str:
     """One film card as HTML.
 
     ``film`` has ``title`` and any of ``rank``, ``year``, ``genres``, ``score``, ``rated``
     (or ``rating``: the user's stars), ``poster_url``. ``caption`` is an extra line of plain
-    text (for example "▲ 3 places").
+    text (for example "up 3"). Every card has the same height whatever it shows: the title
+    and the genres take two lines each (cut with "…", the full text as tooltip), and the score,
+    the user's stars and the caption one line each, left blank when there is nothing to say
+    (a popularity model gives no score). ``fill``: the card takes its container's width
+    (a grid cell) instead of :data:`CARD_WIDTH_PX`.
     """
     title = str(film.get("title", ""))
     top = []
@@ -75,24 +119,27 @@ def card_html(film: Mapping[str, Any], caption: str = "") -> str:
         top.append(str(int(film["year"])))
     genres = film.get("genres")
     genre_text = ", ".join(str(g) for g in genres) if isinstance(genres, list | tuple) else ""
-    stars = film.get("rated", film.get("rating"))
+    stars = stars_text(film.get("rated", film.get("rating")))
+    score = score_text(film.get("score"))
     lines = [
-        f'<div style="color:#6a7282">{html.escape(" · ".join(top))}</div>',
+        _lines("color:#6a7282;", " · ".join(top)),
         _poster(film.get("poster_url"), title),
-        f'<div class="videorecs-title" style="font-weight:600;margin-top:3px">'
-        f"{html.escape(title)}</div>",
+        _lines("font-weight:600;margin-top:3px;", title, 2, title=title, cls="videorecs-title"),
+        _lines("color:#6a7282;", genre_text, 2, title=genre_text),
+        _lines("", f"score {score}" if score else "", title=_exact(film.get("score"))),
+        _lines("color:#b7791f;", f"rated {stars}" if stars else "",
+               title="your rating" if stars else ""),
+        _lines("", caption, cls="videorecs-caption" if caption else ""),
     ]
-    if genre_text:
-        lines.append(f'<div style="color:#6a7282">{html.escape(genre_text)}</div>')
-    if score_text(film.get("score")):
-        lines.append(f"<div>score {html.escape(score_text(film.get('score')))}</div>")
-    if stars_text(stars):
-        lines.append(f'<div style="color:#b7791f" title="your rating">'
-                     f"rated {html.escape(stars_text(stars))}</div>")
-    if caption:
-        lines.append(f'<div class="videorecs-caption">{html.escape(caption)}</div>')
-    return (f'<div class="videorecs-card" style="width:{CARD_WIDTH_PX}px;font-size:12px;'
-            f'line-height:1.3;word-wrap:break-word">{"".join(lines)}</div>')
+    width = "100%" if fill else f"{CARD_WIDTH_PX}px"
+    return (f'<div class="videorecs-card" style="width:{width};min-width:{CARD_WIDTH_PX}px;'
+            f'font-size:12px;line-height:{LINE_PX}px;word-wrap:break-word">'
+            f'{"".join(lines)}</div>')
+
+
+def _exact(score: Any) -> str:
+    # the tooltip of the score line: the value as the model gave it
+    return "" if _missing(score) else f"exact score {float(score)!r}"
 
 
 class FilmGrid:
@@ -119,14 +166,15 @@ class FilmGrid:
         self._frame = pd.DataFrame()
         self._ids: list[Any] = []
         self._message_text = ""
-        self._cards = [widgets.HTML() for _ in range(max_films)]
+        self._cards = [widgets.HTML(layout=widgets.Layout(width="100%"))
+                       for _ in range(max_films)]
         self._buttons: list[widgets.Button] = []
         slots: list[widgets.Widget] = []
         for i, card in enumerate(self._cards):
             children: list[widgets.Widget] = [card]
             if action is not None:
                 button = widgets.Button(description=action,
-                                        layout=widgets.Layout(width=f"{CARD_WIDTH_PX}px"))
+                                        layout=widgets.Layout(width="100%"))
                 button.on_click(self._select_handler(i))
                 self._buttons.append(button)
                 children.append(button)
@@ -135,9 +183,10 @@ class FilmGrid:
                 display="none", justify_content="space-between")))
         self._slots = slots
         self._message = widgets.HTML()
+        # Columns at least a card wide share the row's width: no wide gap at the end of a
+        # row (or between two grids side by side); cards grow to fill their column.
         self._grid = widgets.GridBox(slots, layout=widgets.Layout(
-            grid_template_columns=f"repeat(auto-fill, {CARD_WIDTH_PX + 8}px)",
-            grid_gap="10px 6px",
+            grid_template_columns=GRID_COLUMNS, grid_gap="10px 8px",
         ))
         self.widget = widgets.VBox([self._message, self._grid])
         self.show(None)
@@ -184,7 +233,8 @@ class FilmGrid:
         for i, slot in enumerate(self._slots):
             if i < len(rows):
                 row = rows[i]
-                self._cards[i].value = card_html(row, caption(row) if caption else "")
+                self._cards[i].value = card_html(row, caption(row) if caption else "",
+                                                 fill=True)
                 if slot.layout.display != "flex":
                     slot.layout.display = "flex"
             elif slot.layout.display != "none":

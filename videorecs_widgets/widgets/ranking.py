@@ -5,7 +5,7 @@ included). The 25 most popular films of that genre (most ratings above 3.5, see
 :meth:`videorecs_widgets.catalog.Catalog.popular`) are always shown. Model 1 lists only
 ``personal-ranking`` models (values are model names, "no model selected" first); with a model
 chosen, the same films are shown again in the order the model gives for the navigator's
-current user, each card saying how far it moved ("up 7", "down 3", "=").
+current user, each card saying how far it moved ("up 7", "down 3", "not moved").
 
 One change makes at most one runtime call: a genre, user or model change asks the chosen
 model once (nothing when no model is chosen). A registry change only updates the drop-down
@@ -15,12 +15,14 @@ and asks no model.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
 
+from videorecs_widgets.catalog import POPULAR_MIN_RATING
 from videorecs_widgets.results import PERSONAL_RANKING, Result, ResultsService
 from videorecs_widgets.widgets.cards import FilmGrid
 from videorecs_widgets.widgets.controls import (
@@ -47,7 +49,7 @@ ALL_GENRES_VALUE = ""  # the drop-down's value for "All genres" (None would mean
 
 
 def movement_text(moved: Any) -> str:
-    """How far a film moved: ``"up 7"``, ``"down 3"``, ``"="``; ``""`` when unknown.
+    """How far a film moved: ``"up 7"``, ``"down 3"``, ``"not moved"``; ``""`` when unknown.
 
     ``moved`` is the result frame's ``moved`` column: its place in the list sent minus its
     place in the model's answer, so positive means the model moved it up.
@@ -59,16 +61,26 @@ def movement_text(moved: Any) -> str:
         return f"up {moved}"
     if moved < 0:
         return f"down {-moved}"
-    return "="
+    return "not moved"
 
 
 def _movement_caption(row: Mapping[str, Any]) -> str:
     return movement_text(row.get("moved"))
 
 
+#: The star levels ``Catalog.popular`` counts (ratings above POPULAR_MIN_RATING, whole stars),
+#: in the cards' words: "4-5★" for ratings above 3.5.
+LIKED_STARS = f"{math.floor(POPULAR_MIN_RATING) + 1}-5★"
+
+
+def liked_text(count: Any) -> str:
+    """A popular film's caption: ``"246 ratings of 4-5★"`` (what ``Catalog.popular`` counts);
+    ``""`` when unknown. A card shows it on one line."""
+    return "" if count is None or pd.isna(count) else f"{int(count)} ratings of {LIKED_STARS}"
+
+
 def _liked_caption(row: Mapping[str, Any]) -> str:
-    count = row.get("count")
-    return "" if count is None or pd.isna(count) else f"{int(count)} ratings above 3.5"
+    return liked_text(row.get("count"))
 
 
 class PersonalRankingPanel:
@@ -285,7 +297,8 @@ class PersonalRankingPanel:
         where = f"in {self.genre}" if self.genre else "in all genres"
         user = html.escape(str(self.current_user))
         self._headers[0].value = (f"<b>The {len(self._popular)} most popular films "
-                                  f"{html.escape(where)}</b> · rated marks: user {user}")
+                                  f"{html.escape(where)}</b> (most ratings of "
+                                  f"{html.escape(LIKED_STARS)}) · rated marks: user {user}")
         self._popular_grid.show(self._popular, caption=_liked_caption)
         name = chosen(self._model)
         result = self._result

@@ -5,7 +5,9 @@ in the registry's order (sort order, then name); their values are model names. U
 
 - an overlap line: films both lists share, their Jaccard index and their rank-biased overlap
   (p = 0.9; see :func:`videorecs_widgets.results.overlap`);
-- two lists of up to 25 film cards, films the user already rated marked with their stars;
+- two lists of up to 25 film cards, films the user already rated marked with their stars
+  (each header counts them, with their star range; a note says why they can be there:
+  :data:`RATED_NOTE`);
 - a chart of each list's genre mix next to the user's own history: for every genre, its share
   of all genre labels of the films in the list (a film with three genres adds three labels),
   and the same over every film the user rated.
@@ -29,6 +31,7 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from videorecs_widgets.personalize_data import LAB_MIN_RATING
 from videorecs_widgets.results import RECOMMENDATIONS, Overlap, Result, ResultsService, overlap
 from videorecs_widgets.widgets.cards import FilmGrid
 from videorecs_widgets.widgets.controls import (
@@ -52,6 +55,27 @@ if TYPE_CHECKING:
 
 RBO_P = 0.9
 _SLOTS = (0, 1)
+
+#: Shown when a list holds films the user rated. The lab imports only ratings above
+#: LAB_MIN_RATING as interactions (personalize_data), so a film the user rated lower is no
+#: interaction the model could leave out.
+RATED_NOTE = (
+    "Films the user rated can be recommended: user-personalization leaves out only the "
+    f"interactions it learned from (the lab's models learn from ratings above "
+    f"{LAB_MIN_RATING:g}, the {math.floor(LAB_MIN_RATING) + 1}- and 5-star ones), and "
+    "popularity-count leaves out nothing."
+)
+
+
+def rated_text(frame: pd.DataFrame, user_id: Any) -> str:
+    """The header's count of films ``user_id`` rated, with their star range:
+    ``"5 rated by user 196 (1-3★)"``; ``"none rated by user 196"``."""
+    stars = frame["rated"].dropna().astype(int)
+    if stars.empty:
+        return f"none rated by user {user_id}"
+    low, high = int(stars.min()), int(stars.max())
+    span = f"{low}★" if low == high else f"{low}-{high}★"
+    return f"{len(stars)} rated by user {user_id} ({span})"
 
 
 def genre_mix(genre_lists: list[list[str]], genres: list[str]) -> list[float]:
@@ -163,6 +187,7 @@ class RecommendationsPanel:
         self._chart_toggle = widgets.Checkbox(value=genre_chart, description="Genre mix chart",
                                               indent=False)
         self._overlap_line = widgets.HTML()
+        self._rated_note = widgets.HTML()  # why films the user rated can be in a list
         self._headers = [widgets.HTML() for _ in _SLOTS]
         self._grids = [FilmGrid(25, empty_text="Choose a model to see its recommendations.")
                        for _ in _SLOTS]
@@ -186,6 +211,7 @@ class RecommendationsPanel:
             widgets.HBox([*self._models, self._refresh, self._chart_toggle]),
             self.status_line.widget,
             self._overlap_line,
+            self._rated_note,
             columns,
             self._chart_image,
         ]
@@ -335,13 +361,16 @@ class RecommendationsPanel:
                 self._grids[k].clear(result.error)
                 continue
             frame = result.frame
-            rated = int(frame["rated"].notna().sum())
             self._headers[k].value = (
                 f"<b>Model {k + 1}: {html.escape(name)}</b> · {len(frame)} films"
-                f" · {rated} already rated by user {html.escape(str(self.current_user))}"
+                f" · {html.escape(rated_text(frame, self.current_user))}"
             )
             self._grids[k].show(frame)
         self._render_overlap()
+        shown = [r.frame for r in self._results if r is not None and not r.error]
+        any_rated = any(frame["rated"].notna().any() for frame in shown)
+        self._rated_note.value = (f'<span style="color:#6a7282">{html.escape(RATED_NOTE)}</span>'
+                                  if any_rated else "")
         self._render_chart()
         if errors:
             self.status_line.error(" ".join(errors))

@@ -6,9 +6,10 @@ follows the user. Any film card's "Start here" button, or a title picked in the 
 unique labels), makes that film the new starting film.
 
 Model 1 lists only ``similar-items`` models (values are model names). Its list never holds the
-starting film itself. Ordering is "as returned (most popular)" (the model's own order) or
-"re-ranked for <user> by <ranking model>" for each ``personal-ranking`` model of the registry;
-the choice is disabled while the registry has no ranking model.
+starting film itself. Ordering is "as returned by the model" (its own order: SIMS orders by
+similarity, not popularity) or "re-ranked for <user> by <ranking model>" for each
+``personal-ranking`` model of the registry; the choice is disabled while the registry has no
+ranking model.
 
 One change asks each model shown once: a new starting film or user asks Model 1 and, when
 one is chosen, the ordering model; a change of ordering asks only the ordering model (the
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from videorecs_widgets.catalog import Catalog
     from videorecs_widgets.registry import ModelRegistry, ModelSpec
 
-AS_RETURNED = "as returned (most popular)"
+AS_RETURNED = "as returned by the model"
 AS_RETURNED_VALUE = ""
 SEARCH_RESULTS = 20
 
@@ -165,7 +166,7 @@ class SimilarItemsPanel:
 
     @property
     def ordering_options(self) -> list[str]:
-        """The Ordering drop-down's labels, "as returned (most popular)" first; each is
+        """The Ordering drop-down's labels, "as returned by the model" first; each is
         accepted by :meth:`set_ordering`."""
         return [label for label, _ in self._ordering.options]
 

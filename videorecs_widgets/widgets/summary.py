@@ -8,6 +8,10 @@ summary (reviewers, movies, interactions) is counted from the catalog; "Select r
 hands a random user to the :meth:`ModelSummary.on_random_user` callbacks (the app opens the
 explorer on it).
 
+A campaign whose latest update_campaign failed (``latestCampaignUpdate`` CREATE FAILED) still
+serves the version it served: its status reads "ACTIVE (update failed)" and a note under the
+table gives the reason.
+
 The model descriptions come from the control plane (describe_campaign,
 describe_solution_version, get_solution_metrics) through the results layer, cached per model
 name and ARN until Refresh; no recommendation is asked for here.
@@ -19,7 +23,7 @@ import html
 import io
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
     from videorecs_widgets.registry import ModelRegistry
 
 TYPE_ORDER = SUMMARY_TYPE_ORDER
+_CELL = "padding:2px 8px;white-space:nowrap;"  # every cell of the models table
 TYPE_LABELS = {RECOMMENDATIONS: "recommendations", PERSONAL_RANKING: "personal ranking",
                SIMILAR_ITEMS: "similar items"}
 METRICS = SUMMARY_METRICS
@@ -68,6 +73,14 @@ def _both_user_recipes(infos: list[ModelInfo]) -> bool:
             and any(r.startswith("aws-user-personalization") for r in recipes))
 
 
+def update_failed_note(info: ModelInfo) -> str:
+    """The note for a campaign whose latest update failed: it is ACTIVE, but still on the
+    solution version it served before (the metrics shown are that version's)."""
+    reason = (info.update_failure or "").rstrip(".")
+    return (f"Model {info.name!r}: the campaign's latest update failed ({reason}); it keeps "
+            "serving the previous solution version, whose metrics are shown.")
+
+
 def type_mismatch(info: ModelInfo) -> str | None:
     """The type ``info``'s recipe answers when it is not the type the registry declares
     (a SIMS campaign registered as recommendations), else ``None`` (also when unknown)."""
@@ -78,6 +91,39 @@ def type_mismatch(info: ModelInfo) -> str | None:
 def _plain(text: str) -> str:
     # matplotlib reads $...$ as mathematics; a model name is plain text.
     return text.replace("$", r"\$")
+
+
+def metrics_figure(described: Sequence[ModelInfo]) -> Figure:
+    """The summary's chart: per model (one row each, names on the left), its ranking metrics
+    as grouped horizontal bars and its coverage beside them.
+
+    One row per model keeps the names apart however many models there are or however long
+    their names: the figure grows in height with the rows. The legend sits above the bars,
+    outside the plot area, so it never covers one.
+    """
+    ranking = [m for m in METRICS if m[1] != "coverage"]
+    count = len(described)
+    figure = Figure(figsize=(9.5, 1.1 + 0.42 * count), dpi=80, layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2, sharey=True, width_ratios=[3, 1])
+    y = np.arange(count)
+    height = 0.8 / len(ranking)
+    for k, (label, key) in enumerate(ranking):
+        left.barh(y + (k - (len(ranking) - 1) / 2) * height,
+                  [i.metrics.get(key, 0.0) for i in described], height, label=label)
+    left.set_yticks(y, [_plain(i.name) for i in described], fontsize=8)
+    left.invert_yaxis()  # the table's order, top to bottom (shared with the coverage axes)
+    left.set_title("ranking metrics (held-out users)", fontsize=9, pad=19)
+    left.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(ranking),
+                frameon=False, borderaxespad=0.2, handlelength=1.2, columnspacing=1.2)
+    left.tick_params(axis="x", labelsize=8)
+    right.barh(y, [i.metrics.get("coverage", 0.0) for i in described], 0.6, color="#8c8c8c")
+    right.set_title("coverage", fontsize=9, pad=19)
+    right.set_xlim(0, 1)
+    right.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "", "0.5", "", "1"])
+    right.tick_params(axis="x", labelsize=8)
+    right.tick_params(axis="y", left=False)
+    return figure
 
 
 class ModelSummary:
@@ -106,6 +152,7 @@ class ModelSummary:
         self._table = pd.DataFrame()
         self._last_random: Any = None
         self._problems: dict[str, str] = {}  # model name -> why it cannot answer as declared
+        self._notes: list[str] = []  # the sentences under the table
 
         self._refresh = widgets.Button(description="Refresh", icon="refresh",
                                        tooltip="Describe every model again")
@@ -173,8 +220,9 @@ class ModelSummary:
 
     @property
     def note(self) -> str:
-        """The sentence under the table ("" when none applies)."""
-        return SAME_METRICS_NOTE if self._note.value else ""
+        """The sentences under the table, one per line ("" when none applies): why two rows
+        show equal metrics, and each campaign whose latest update failed."""
+        return "\n".join(self._notes)
 
     # ---- public actions -------------------------------------------------------------------
 
@@ -223,6 +271,8 @@ class ModelSummary:
         self._table = summary_table(self._infos)
         problems = {info.name: info.error for info in self._infos if info.error}
         for row, info in enumerate(self._infos):
+            if info.update_failure and info.status:
+                self._table.loc[row, "status"] = f"{info.status} (update failed)"
             expected = type_mismatch(info)
             if expected is None:
                 continue
@@ -234,8 +284,11 @@ class ModelSummary:
                 f"{expected!r} in Administration, or point it to a {info.type} campaign."))
         self._problems = problems
         self._table_html.value = self._table_markup()
-        self._note.value = (f"<div style='color:#6a7282'>{html.escape(SAME_METRICS_NOTE)}</div>"
-                            if _both_user_recipes(self._infos) else "")
+        notes = [SAME_METRICS_NOTE] if _both_user_recipes(self._infos) else []
+        notes += [update_failed_note(info) for info in self._infos if info.update_failure]
+        self._note.value = "".join(f"<div style='color:#6a7282'>{html.escape(note)}</div>"
+                                   for note in notes)
+        self._notes = notes
         self._render_chart()
         errors = list(problems.values())
         if errors:
@@ -244,27 +297,34 @@ class ModelSummary:
             self.status_line.show("No models in the registry yet: add one to see it here.")
 
     def _table_markup(self) -> str:
-        head = "".join(f"<th style='padding:2px 8px;text-align:left'>{html.escape(h)}</th>"
+        # nowrap: a recipe name never breaks at its hyphens ("aws-/popularity-/count"); a
+        # table wider than its box scrolls sideways inside the box (JupyterLab's narrow
+        # output area) instead of being cut off. The box's "width:0;min-width:100%" keeps
+        # the table's width out of the widget's own (a flex item grows to its content
+        # otherwise, and an outer box cuts it), while the box still fills the widget.
+        head = "".join(f"<th style='{_CELL}text-align:left'>{html.escape(h)}</th>"
                        for h in ("Name", "Type", "Recipe", "Status",
                                  *(label for label, _ in METRICS)))
         body = []
         for info, row in zip(self._infos, self._table.to_dict("records"), strict=True):
             cells = [info.name, TYPE_LABELS.get(info.type, info.type),
                      info.recipe or "—", row["status"] or "—"]
-            tds = "".join(f"<td style='padding:2px 8px'>{html.escape(str(c))}</td>"
+            tds = "".join(f"<td style='{_CELL}'>{html.escape(str(c))}</td>"
                           for c in cells)
             for label, _ in METRICS:
                 value = row[label]
                 text = "—" if math.isnan(value) else f"{value:.{DECIMALS}f}"
-                tds += f"<td style='padding:2px 8px;text-align:right'>{text}</td>"
+                tds += f"<td style='{_CELL}text-align:right'>{text}</td>"
             problem = self._problems.get(info.name)
             title = f" title='{html.escape(problem, quote=True)}'" if problem else ""
             body.append(f"<tr{title}>{tds}</tr>")
         if not body:
             body.append(f"<tr><td colspan='{4 + len(METRICS)}' style='color:#6a7282'>"
                         "No models registered.</td></tr>")
-        return (f"<table class='videorecs-models' style='border-collapse:collapse'>"
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        return (f"<div class='videorecs-models-box' style='overflow-x:auto;width:0;min-width:100%'>"
+                f"<table class='videorecs-models' style='border-collapse:collapse;"
+                f"width:max-content'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table></div>")
 
     def _render_chart(self) -> None:
         described = [i for i in self._infos if i.metrics]
@@ -281,28 +341,8 @@ class ModelSummary:
 
     @staticmethod
     def _chart_png(described: list[ModelInfo]) -> bytes:
-        ranking = [m for m in METRICS if m[1] != "coverage"]
-        figure = Figure(figsize=(9.5, 3.2), dpi=80)
-        FigureCanvasAgg(figure)
-        left, right = figure.subplots(1, 2, width_ratios=[3, 1])
-        x = np.arange(len(described))
-        width = 0.8 / len(ranking)
-        for k, (label, key) in enumerate(ranking):
-            left.bar(x + (k - (len(ranking) - 1) / 2) * width,
-                     [i.metrics.get(key, 0.0) for i in described], width, label=label)
-        names = [_plain(i.name) for i in described]
-        left.set_xticks(x, names, fontsize=8, rotation=15, ha="right")
-        left.set_title("ranking metrics (held-out users)", fontsize=9)
-        left.legend(fontsize=7)
-        left.tick_params(axis="y", labelsize=8)
-        right.bar(x, [i.metrics.get("coverage", 0.0) for i in described], 0.6, color="#8c8c8c")
-        right.set_xticks(x, names, fontsize=8, rotation=35, ha="right")  # narrow: no overlap
-        right.set_title("coverage", fontsize=9)
-        right.set_ylim(0, 1)
-        right.tick_params(axis="y", labelsize=8)
-        figure.tight_layout()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        metrics_figure(described).savefig(buffer, format="png")
         return buffer.getvalue()
 
     def _render_data(self) -> None:
