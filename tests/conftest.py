@@ -58,3 +58,20 @@ def lab_campaigns(ml100k_dir, tmp_path_factory):
             personalize, ensure_solution(personalize, group, f"lab-{name}", recipe))
         campaigns[name] = ensure_campaign(personalize, f"lab-{name}-campaign", version)
     return SimpleNamespace(workspace=workspace, catalog=catalog, campaigns=campaigns)
+
+
+@pytest.fixture()
+def no_aws_credentials(monkeypatch, tmp_path):
+    """No AWS credentials anywhere botocore looks (environment, files, instance metadata), and
+    no clients made earlier in the session that might still hold some. A notebook kernel
+    started in the test inherits this environment."""
+    from videorecs_widgets import clients
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(clients, "_cache", {})

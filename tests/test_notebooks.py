@@ -324,16 +324,9 @@ def test_metadata_notebook_before_notebook_01_stops_before_training(fresh_clone)
     assert (project / "models.yaml").read_bytes() == (project_root() / "models.yaml").read_bytes()
 
 
-def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(tmp_path,
-                                                                             monkeypatch):
-    # The kernel inherits this environment: no credentials anywhere, no instance metadata.
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.setenv(name, str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(
+        tmp_path, no_aws_credentials):
+    # The kernel inherits the fixture's environment: no credentials anywhere.
     with pytest.raises(NotebookExecutionError) as info:
         execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
                          tmp_path / "01.ipynb",
@@ -348,15 +341,8 @@ def test_build_notebook_on_aws_without_credentials_stops_at_the_client_cell(tmp_
 
 
 def test_build_notebook_on_aws_with_a_missing_profile_names_it_at_the_client_cell(
-        tmp_path, monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.setenv(name, str(tmp_path / "none"))
+        tmp_path, monkeypatch, no_aws_credentials):
     monkeypatch.setenv("AWS_PROFILE", "nosuch")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(NotebookExecutionError) as info:
         execute_notebook(project_root() / "notebooks" / "01_build_models.ipynb",
                          tmp_path / "01.ipynb",

@@ -193,14 +193,7 @@ def test_check_region_mismatch_without_asking(lab_campaigns, clients):
                                         "client given is the embedded engine's")
 
 
-def test_check_without_credentials_is_access_denied(monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_check_without_credentials_is_access_denied(no_aws_credentials):
     personalize = boto3.session.Session().client("personalize", region_name="eu-west-1")
     spec = ModelSpec("Remote", "arn:aws:personalize:eu-west-1:123456789012:campaign/recs",
                      "recommendations", 1)
@@ -345,20 +338,6 @@ def test_check_model_through_a_clients_function_creates_no_workspace(lab_campaig
     check = check_model(spec, lambda arn: clients_for_arn(arn, workspace=tmp_path / "none"))
     assert check.status == NOT_FOUND
     assert not (tmp_path / "none").exists()
-
-
-@pytest.fixture
-def no_aws_credentials(monkeypatch, tmp_path):
-    from videorecs_widgets import clients
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(clients, "_cache", {})  # clients made earlier may hold credentials
 
 
 REMOTE_ARN = "arn:aws:personalize:eu-west-1:123456789012:campaign/my-campaign"

@@ -248,20 +248,6 @@ def test_models_add_of_an_existing_name_points_to_models_update(registry_file, c
     assert registry_file.read_bytes() == before
 
 
-@pytest.fixture
-def no_aws_credentials(monkeypatch, tmp_path):
-    from videorecs_widgets import clients
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(clients, "_cache", {})  # clients made earlier may hold credentials
-
-
 def test_models_add_without_aws_credentials_suggests_no_check(registry_file, capsys,
                                                               no_aws_credentials):
     before = registry_file.read_bytes()

@@ -381,17 +381,7 @@ def test_a_new_registry_file_is_created_by_the_first_add_without_asking(lab_camp
 
 
 def test_without_aws_credentials_the_refusal_says_to_untick_the_check(editor, reg,
-                                                                      monkeypatch, tmp_path):
-    from videorecs_widgets import clients
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(clients, "_cache", {})
+                                                                      no_aws_credentials):
     editor.fill(name="Remote", arn="arn:aws:personalize:eu-west-1:123456789012:campaign/recs",
                 sort_order="1")
     assert editor.save() is None
