@@ -385,6 +385,10 @@ def failure_message(
         return (f"Model {name!r} was not asked: the request broke the API's rules "
                 f"({_short(' '.join(str(exc).split()))}).")
     if isinstance(exc, NoCredentialsError):
+        from videorecs_widgets.clients import AwsCredentialsError
+
+        if isinstance(exc, AwsCredentialsError):  # says what is wrong (a missing profile...)
+            return f"Model {name!r} could not be asked: {_short(str(exc))}"
         return (f"Model {name!r} could not be asked: no AWS credentials were found for "
                 f"{spec.arn!r}; configure them (environment, profile or instance role).")
     if isinstance(exc, BotoCoreError):

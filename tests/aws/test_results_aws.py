@@ -312,9 +312,22 @@ def test_no_credentials_is_said_plainly(monkeypatch, catalog):
         personalize_clients("aws", region=REGION)))
     model = spec("lab-recs-campaign", "campaign", "recommendations")
     result = svc.recommend(model, "196")
-    assert result.error == (
-        f"Model 'lab-recs-campaign' could not be asked: no AWS credentials were found for "
-        f"{model.arn!r}; configure them (environment, profile or instance role).")
+    assert result.error.startswith(
+        "Model 'lab-recs-campaign' could not be asked: Creating Personalize clients for AWS "
+        "failed: no AWS credentials were found. Set AWS_PROFILE to a profile of yours")
+    assert len(result.error) <= 300  # one status line
+    svc.close()
+
+
+def test_a_missing_aws_profile_is_named_in_the_panel_message(monkeypatch, catalog,
+                                                            no_aws_credentials):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    svc = ResultsService(catalog, clients_for=lambda _arn: personalize_clients("aws",
+                                                                              region=REGION))
+    result = svc.recommend(spec("lab-recs-campaign", "campaign", "recommendations"), "196")
+    assert result.error.startswith(
+        "Model 'lab-recs-campaign' could not be asked: Creating Personalize clients for AWS "
+        "failed: the AWS profile 'nosuch' (set by AWS_PROFILE) does not exist")
     svc.close()
 
 
