@@ -128,6 +128,16 @@ def test_score_text_is_positional_with_four_significant_digits_and_a_floor():
     assert "score &lt; 0.0001" in card_html({"title": "Fargo", "score": 9.617e-05})
 
 
+def test_score_text_of_values_no_model_should_give_stays_short_and_never_fails():
+    # Scores are shares in [0, 1]; a model of someone's own may give anything.
+    assert score_text(float("inf")) == "inf"
+    assert score_text(float("-inf")) == "-inf"
+    assert score_text(-1e-30) == "> -0.0001"
+    assert score_text(-0.5) == "-0.5000"
+    assert score_text(1e300) == "1.000e+300"
+    assert score_text(1234.5) == "1234"
+
+
 def test_grid_columns_share_the_width_and_cards_fill_them(catalog):
     grid = FilmGrid(4)
     grid.show(catalog.popular(n=4))

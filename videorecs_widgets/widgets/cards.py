@@ -54,16 +54,22 @@ def score_text(score: Any) -> str:
     """A model score for a card; ``""`` when the model gave none.
 
     Four significant digits in positional notation (``0.003699``, ``0.1110``) down to
-    :data:`SCORE_FLOOR`, ``"< 0.0001"`` for a smaller positive score, ``"0"`` for zero; never
-    scientific notation. The exact value stays in the result frame's ``score`` column.
+    :data:`SCORE_FLOOR`, ``"< 0.0001"`` for a smaller positive score, ``"0"`` for zero; no
+    scientific notation for any score a service gives (they lie in [0, 1]; a model of one's
+    own that answers 10,000 or more, or inf, is shown short rather than breaking the card).
+    The exact value stays in the result frame's ``score`` column.
     """
     if _missing(score):
         return ""
     value = float(score)
+    if not math.isfinite(value):  # no service score is; show it rather than fail the card
+        return str(value)
     if value == 0:
         return "0"
-    if 0 < value < SCORE_FLOOR:
-        return f"< {SCORE_FLOOR:g}"
+    if abs(value) < SCORE_FLOOR:
+        return f"< {SCORE_FLOOR:g}" if value > 0 else f"> -{SCORE_FLOOR:g}"
+    if abs(value) >= 10**SCORE_DIGITS:  # far outside [0, 1]: keep the card narrow
+        return f"{value:.{SCORE_DIGITS - 1}e}"
     # decimals for SCORE_DIGITS significant digits (none below the point from 1000 up)
     magnitude = math.floor(math.log10(abs(value)))
     decimals = max(0, SCORE_DIGITS - 1 - magnitude)
