@@ -163,6 +163,15 @@ def test_models_update_of_unknown_model_says_so_first(registry_file, capsys):
     )
 
 
+def test_models_remove_of_a_look_alike_name_suggests_the_model(registry_file, capsys):
+    before = registry_file.read_bytes()
+    assert main(["models", "remove", "--file", str(registry_file), "most  popular"]) == 2
+    assert capsys.readouterr().err == (
+        f"videorecs-widgets models: No model named 'most  popular' in {registry_file}. "
+        "Did you mean 'Most Popular'?\n")
+    assert registry_file.read_bytes() == before
+
+
 def test_models_same_arn_warning_is_printed_once_as_a_plain_line(registry_file, capsys):
     arn = "arn:aws:personalize:local:000000000000:campaign/personalize-lab-recs-campaign"
     twin = f"Registry {registry_file}: models 'Personal Recommendations' and 'Twin' have the same"

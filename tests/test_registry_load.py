@@ -126,6 +126,16 @@ def test_get_unknown_name_raises_keyerror_naming_it(tmp_path):
     assert str(info.value) == f"No model named 'Nope' in {tmp_path / 'models.yaml'}."
 
 
+def test_get_of_a_look_alike_name_suggests_the_model(tmp_path):
+    registry = ModelRegistry(write(tmp_path, "models:\n" + model()))
+    (name,) = registry.names
+    typed = "  ".join(name.upper().split(" "))  # other case, two spaces
+    with pytest.raises(UnknownModelError) as info:
+        registry.get(typed)
+    assert str(info.value) == (f"No model named {typed!r} in {tmp_path / 'models.yaml'}. "
+                               f"Did you mean {name!r}?")
+
+
 def test_of_type_unknown_type_refused(tmp_path):
     registry = ModelRegistry(write(tmp_path, "models: []\n"))
     with pytest.raises(RegistryValidationError, match="type 'ranking' is not one of "

@@ -98,16 +98,19 @@ class UnknownModelError(RegistryError, KeyError):
     """No model of that name in the registry (of ``model_type``, when one was asked for)."""
 
     def __init__(self, name: object, source: str = "the registry", *,
-                 model_type: str | None = None, available: tuple[str, ...] = ()) -> None:
+                 model_type: str | None = None, available: tuple[str, ...] = (),
+                 look_alike: str | None = None) -> None:
         self.name = name
         self.source = source
         self.model_type = model_type
         self.available = tuple(available)  # the models of that type, to pick from instead
+        self.look_alike = look_alike  # a model whose name differs only in case or spacing
         super().__init__(name)
 
     def __str__(self) -> str:
         if self.model_type is None:
-            return f"No model named {self.name!r} in {self.source}."
+            hint = f" Did you mean {self.look_alike!r}?" if self.look_alike else ""
+            return f"No model named {self.name!r} in {self.source}.{hint}"
         listed = ", ".join(repr(n) for n in self.available) or "none"
         return (f"No model named {self.name!r} of type {self.model_type} in {self.source} "
                 f"(models of that type: {listed}).")

@@ -185,7 +185,8 @@ class ModelRegistry:
             try:
                 return self._specs[name]
             except KeyError:
-                raise UnknownModelError(name, str(self.path)) from None
+                raise UnknownModelError(name, str(self.path),
+                                        look_alike=self._look_alike(name)) from None
 
     def __iter__(self) -> Iterator[ModelSpec]:
         return iter(self.models)
