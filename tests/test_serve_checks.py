@@ -143,3 +143,44 @@ def test_cli_app_fetches_the_data_before_serving(tmp_path, monkeypatch, ml100k_d
                            str(tmp_path / "models.yaml"), "--data-dir", str(data_dir))
     assert code == 0, out
     assert seen == [f"folder {ml100k_dir}"]
+
+
+@pytest.fixture()
+def http_server():
+    """A loopback HTTP server answering 200 for /ready and 404 for anything else."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            self.send_response(200 if self.path == "/ready" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_wait_for_http_answers_none_once_the_url_gives_200(http_server):
+    assert serve.wait_for_http(f"{http_server}/ready", 5, lambda: True) is None
+
+
+def test_wait_for_http_gives_the_last_answer_when_time_runs_out(http_server):
+    assert serve.wait_for_http(f"{http_server}/other", 0.5, lambda: True) == "HTTP 404"
+
+
+def test_wait_for_http_says_the_server_exited_before_asking(http_server):
+    asked = []
+
+    def running() -> bool:
+        asked.append(1)
+        return False
+
+    assert serve.wait_for_http(f"{http_server}/ready", 5, running) == serve.EXITED
+    assert asked == [1]  # asked before the URL, and once

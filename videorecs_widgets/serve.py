@@ -240,6 +240,33 @@ def ensure_lab_models(
     return True
 
 
+#: what :func:`wait_for_http` answers when the server process ended first
+EXITED = "the server exited"
+
+
+def wait_for_http(url: str, timeout: float, running: Callable[[], bool]) -> str | None:
+    """Poll ``url`` (loopback, no proxy) until it answers HTTP 200: ``None`` when it did,
+    else why not: :data:`EXITED` once ``running()`` turns false, or the last answer seen
+    ("HTTP 404", "Connection refused") when ``timeout`` seconds pass."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if not running():
+            return EXITED
+        try:
+            with opener.open(url, timeout=2) as response:
+                if response.status == 200:
+                    return None
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+        except OSError as exc:  # refused while it starts
+            last = str(exc)
+        time.sleep(0.2)
+    return last
+
+
 class AppServer:
     """Voila serving the app on ``127.0.0.1:port`` (a free port when ``port`` is ``None``).
 
@@ -331,29 +358,19 @@ class AppServer:
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Wait until Voila answers HTTP on its port; raise :class:`AppServerError` if it
         exits first or does not answer within ``timeout`` seconds."""
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
         probe = self.url + READY_PATH
-        deadline = time.monotonic() + timeout
-        last = "no answer yet"
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                code = None if self._process is None else self._process.returncode
-                raise AppServerError(
-                    f"Voila stopped (exit code {code!r}) before answering on {self.url}"
-                    f"{self._log_hint()}."
-                )
-            try:
-                with opener.open(probe, timeout=2) as response:
-                    if response.status == 200:
-                        return
-                    last = f"HTTP {response.status}"
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code}"
-            except OSError as exc:  # refused while it starts
-                last = str(exc)
-            time.sleep(0.2)
+        why = wait_for_http(probe, timeout, lambda: self._process is not None
+                            and self._process.poll() is None)
+        if why is None:
+            return
+        if why == EXITED:
+            code = None if self._process is None else self._process.returncode
+            raise AppServerError(
+                f"Voila stopped (exit code {code!r}) before answering on {self.url}"
+                f"{self._log_hint()}."
+            )
         raise AppServerError(
-            f"Voila did not answer on {probe} within {timeout:g} s ({last}){self._log_hint()}."
+            f"Voila did not answer on {probe} within {timeout:g} s ({why}){self._log_hint()}."
         )
 
     def wait(self) -> int:
